@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# usage: scripts/demo.sh [--once] [LOGDIR]
+# Installs dependencies, builds, mounts LOGDIR (default: the bundled tests/data/sample-logs) on
+# a fresh mount point and shows the tree, index.ndjson through jq, and .logdex/status.json.
+# Leaves it mounted for you to explore, unless --once is given or stdin is not a terminal.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+once=0
+logdir=
+for arg in "$@"; do
+  case $arg in
+    --once) once=1 ;;
+    -h | --help) sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "demo.sh: unknown option $arg" >&2; exit 2 ;;
+    *) [ -z "$logdir" ] || { echo "demo.sh: one LOGDIR only" >&2; exit 2; }; logdir=$arg ;;
+  esac
+done
+logdir=${logdir:-$repo/tests/data/sample-logs}
+[ -d "$logdir" ] || { echo "demo.sh: not a directory: $logdir" >&2; exit 2; }
+logdir=$(cd "$logdir" && pwd)
+[ -t 0 ] || once=1
+
+bash "$repo/scripts/install_deps.sh"
+bash "$repo/scripts/build.sh" "$repo/build" >"${TMPDIR:-/tmp}/logdex-demo-build.log" 2>&1 || {
+  tail -n 40 "${TMPDIR:-/tmp}/logdex-demo-build.log" >&2
+  echo "demo.sh: build failed (full log: ${TMPDIR:-/tmp}/logdex-demo-build.log)" >&2
+  exit 1
+}
+logdex=$repo/build/fs/logdex
+[ -x "$logdex" ] || logdex=$(find "$repo/build" -type f -name logdex -perm -u+x | head -n 1)
+[ -x "$logdex" ] || { echo "demo.sh: built, but no logdex binary under build/" >&2; exit 1; }
+
+mnt=$(mktemp -d "${TMPDIR:-/tmp}/logdex-demo.XXXXXX")
+unmount() {
+  timeout 20 fusermount3 -u "$mnt" 2>/dev/null || timeout 20 fusermount3 -uz "$mnt" 2>/dev/null || true
+  rmdir "$mnt" 2>/dev/null || true
+}
+# Until the demo has shown everything, any failure unmounts.
+trap unmount EXIT
+
+echo
+echo "\$ logdex mount $logdir $mnt"
+timeout 120 "$logdex" mount "$logdir" "$mnt"
+for _ in $(seq 200); do timeout 5 mountpoint -q "$mnt" && break; sleep 0.1; done
+timeout 5 mountpoint -q "$mnt" || { echo "demo.sh: $mnt did not become a mount point" >&2; exit 1; }
+echo "mounted at: $mnt"
+
+show() {
+  echo
+  echo "\$ $*"
+  timeout 30 "$@"
+}
+show ls -la "$mnt"
+echo
+echo "\$ jq -c '{file,source,state,entryType}' $mnt/index.ndjson | head"
+(set +o pipefail; timeout 30 jq -c '{file,source,state,entryType}' "$mnt/index.ndjson" | head)
+echo
+echo "\$ jq -c 'select(.state == \"corrupt\")' $mnt/index.ndjson | head -n 3"
+(set +o pipefail; timeout 30 jq -c 'select(.state == "corrupt")' "$mnt/index.ndjson" | head -n 3)
+show jq . "$mnt/.logdex/status.json"
+
+echo
+if [ "$once" -eq 1 ]; then
+  echo "\$ fusermount3 -u $mnt"
+  unmount
+  echo "unmounted (--once, or no terminal on stdin)."
+else
+  trap - EXIT
+  echo "The mount stays up. Explore it, e.g.:  tail -f $mnt/index.ndjson"
+  echo "Unmount with:  fusermount3 -u $mnt"
+fi
