@@ -14,6 +14,9 @@ on_mount cat "$mnt/.logdex/status.json" >"$TEST_DIR/status.json"
 jq -e 'type == "object"' "$TEST_DIR/status.json" >/dev/null || fail "status.json is not a JSON object"
 frames=$(jq -r '.frames | if type == "object" then .total else . end' "$TEST_DIR/status.json")
 assert_eq "$rows" "$frames" "status.json .frames vs rows of index.ndjson"
+# The sample ends misc/app.ndjson with a torn tail (bytes after the last newline).
+torn=$(jq -r '.torn_tails' "$TEST_DIR/status.json")
+[ "$torn" -ge 1 ] 2>/dev/null || fail "status.json .torn_tails should count misc/app.ndjson's torn tail, got '$torn'"
 assert_eq 444 "$(on_mount stat -c %a "$mnt/.logdex/status.json")" "mode of status.json"
 assert_eq "$(wc -c <"$TEST_DIR/status.json" | tr -d ' ')" "$(on_mount stat -c %s "$mnt/.logdex/status.json")" "st_size of status.json"
 
