@@ -1,0 +1,98 @@
+#include "index/canonical_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "index/json_string.h"
+#include "index/log_tree.h"
+#include "index/parallel_scan.h"
+#include "index/row_format.h"
+
+namespace logdex::index {
+namespace {
+
+// Writes all of `bytes` to fd; false on error (errno set).
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// The output shared by the workers and the in-order consumer.
+class Output {
+ public:
+  explicit Output(int fd) : fd_(fd) {}
+  void Write(std::string_view bytes) {
+    absl::MutexLock lock(&mu_);
+    if (error_ == 0 && !WriteAll(fd_, bytes)) error_ = errno;
+  }
+  int error() {
+    absl::MutexLock lock(&mu_);
+    return error_;
+  }
+
+ private:
+  const int fd_;
+  absl::Mutex mu_;
+  int error_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Renders one file's rows; once the file is next in order its rows are
+// written as they come instead of being held.
+class RenderedRows : public FileRows {
+ public:
+  RenderedRows(std::string_view rel_path, Output* out) : out_(out) {
+    AppendJsonString(rel_path, &literal_);
+  }
+  void Add(const RowView& row) override { AppendRow(literal_, row, &text_); }
+  void Checkpoint(bool is_next) override {
+    if (is_next && text_.size() >= (4u << 20)) {
+      out_->Write(text_);
+      text_.clear();
+    }
+  }
+  std::string& text() { return text_; }
+
+ private:
+  Output* out_;
+  std::string literal_;
+  std::string text_;
+};
+
+}  // namespace
+
+absl::StatusOr<BuildStats> WriteCanonicalIndex(const std::string& log_dir,
+                                               const ScanOptions& options, int out_fd) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir);
+  if (!tree.ok()) return tree.status();
+  BuildStats stats;
+  stats.skipped_non_utf8_names = tree->non_utf8_paths;
+  stats.skipped_unreadable = tree->unreadable_dirs;
+  Output out(out_fd);
+  ScanFiles(
+      log_dir, tree->files, options,
+      [&](size_t i) { return std::make_unique<RenderedRows>(tree->files[i].rel_path, &out); },
+      [&](size_t, FileScanResult r) {
+        stats.Add(r.stats);
+        // A file whose source is filtered out never hands rows on early:
+        // Checkpoint() runs only once the source is known, and such a file's
+        // text is dropped here.
+        if (r.indexed) out.Write(static_cast<RenderedRows*>(r.rows.get())->text());
+      });
+  stats.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  if (const int err = out.error()) return absl::ErrnoToStatus(err, "cannot write the index");
+  return stats;
+}
+
+}  // namespace logdex::index

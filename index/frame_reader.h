@@ -1,0 +1,47 @@
+// Reads a log file from an offset and hands out its frames, with bounded
+// memory: at most one frame of kMaxFrameBytes plus a read chunk is held. A
+// longer line is not buffered; it is streamed through CRC-32C and reported as
+// oversized. Files that shrink or grow while being read are read up to the
+// end seen by read(2); nothing is mapped, so a shrinking file cannot fault.
+#ifndef LOGDEX_INDEX_FRAME_READER_H_
+#define LOGDEX_INDEX_FRAME_READER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace logdex::index {
+
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  // A frame of at most kMaxFrameBytes, '\n' included. At least kJsonPadding
+  // readable bytes follow frame.end(). Valid only during the call.
+  virtual void OnFrame(uint64_t offset, std::string_view frame) = 0;
+  // A frame longer than kMaxFrameBytes: its length and CRC-32C only.
+  virtual void OnOversizedFrame(uint64_t offset, uint64_t length, uint32_t crc32c) = 0;
+};
+
+struct ReadEnd {
+  uint64_t consumed_to = 0;  // file offset just past the last '\n' read
+  uint64_t torn_bytes = 0;   // bytes after that (a torn tail when non-blank)
+  bool torn_tail = false;    // the bytes after the last '\n' hold a non-blank byte
+  uint64_t bytes_read = 0;
+};
+
+// Reusable buffers; one per thread.
+class FrameReader {
+ public:
+  // Reads fd (a regular file) from `start` to EOF. Errors only on read(2)
+  // failure; frames delivered before it stay delivered.
+  absl::StatusOr<ReadEnd> Read(int fd, uint64_t start, FrameSink* sink);
+
+ private:
+  std::string buf_;
+};
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_FRAME_READER_H_

@@ -1,0 +1,48 @@
+// Full validation of one frame as a JSON object (SPEC §2 "valid frame").
+//
+// A frame body is valid when it is exactly one RFC 8259 value, an object, in
+// valid UTF-8, nested at most kMaxJsonDepth deep. Numbers of any magnitude and
+// \u escapes of unpaired surrogates are valid; a byte-order mark is not.
+//
+// simdjson's DOM parser validates everything in one fast pass but refuses a
+// few texts the contract accepts (unpaired surrogates, huge numbers, exactly
+// 1024 levels). So a text simdjson accepts is valid, and one it refuses is
+// judged again by StrictJsonObject(), an exact but slower checker. Corrupt
+// lines are rare, so the slow path costs little.
+#ifndef LOGDEX_INDEX_JSON_VALIDATOR_H_
+#define LOGDEX_INDEX_JSON_VALIDATOR_H_
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace logdex::index {
+
+inline constexpr int kMaxJsonDepth = 1024;
+// Readable bytes JsonValidator::IsObject needs after the text it checks.
+inline constexpr size_t kJsonPadding = 64;
+
+// The exact checker: true if `text` is one valid JSON object per the
+// contract. Needs no padding.
+bool StrictJsonObject(std::string_view text);
+
+// Holds one reusable simdjson parser; use one per thread.
+class JsonValidator {
+ public:
+  JsonValidator();
+  ~JsonValidator();
+  JsonValidator(const JsonValidator&) = delete;
+  JsonValidator& operator=(const JsonValidator&) = delete;
+
+  // Same answer as StrictJsonObject(text). text.data()+text.size() must be
+  // followed by at least kJsonPadding readable bytes.
+  bool IsObject(std::string_view text);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_JSON_VALIDATOR_H_

@@ -1,0 +1,39 @@
+// Which files of a log dir are log files (SPEC §1), in canonical order.
+//
+// Walks the tree without following symlinks. A log file is a regular file
+// whose name ends in .jsonl, .ndjson or .seg, except: the root's own
+// index.ndjson and anything under the root's .logdex (hidden by the virtual
+// ones), and a pi store's index/offsets.jsonl (a directory `index` beside a
+// directory `segments`). Paths that are not valid UTF-8 are counted, not
+// listed. Canonical order is the relative path compared as bytes.
+#ifndef LOGDEX_INDEX_LOG_TREE_H_
+#define LOGDEX_INDEX_LOG_TREE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace logdex::index {
+
+struct LogFile {
+  std::string rel_path;  // '/'-separated, valid UTF-8
+  uint64_t size = 0;     // as seen when listed
+};
+
+struct LogTree {
+  std::vector<LogFile> files;  // canonical order
+  uint64_t non_utf8_paths = 0;
+  uint64_t unreadable_dirs = 0;
+};
+
+bool IsLogFileName(std::string_view name);
+
+// Fails only if `root` cannot be opened as a directory.
+absl::StatusOr<LogTree> ListLogFiles(const std::string& root);
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_LOG_TREE_H_

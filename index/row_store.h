@@ -1,0 +1,112 @@
+// Compact storage of index rows, and rendering of any byte range of
+// index.ndjson from it. Format in row_store_format.md.
+//
+// The index is a sequence of runs; a run is consecutive rows of one file (a
+// fresh build has one run per file; later appends add runs). Rows are stored
+// encoded (varints, packed UUIDs and timestamps, "same as the row before"
+// references), about 30-50 bytes each instead of ~250 rendered. Every
+// kCheckpointRows rows a checkpoint records the rendered and encoded offset
+// and the encoder forgets the previous row, so rendering can start there.
+#ifndef LOGDEX_INDEX_ROW_STORE_H_
+#define LOGDEX_INDEX_ROW_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/row.h"
+
+namespace logdex::index {
+
+inline constexpr uint32_t kCheckpointRows = 32;
+
+// The encoded rows of one file, made by RunBuilder without touching the store.
+struct Run {
+  uint32_t file_id = 0;
+  uint64_t rows = 0;
+  uint64_t rendered_size = 0;  // bytes these rows render to
+  std::string data;            // encoded rows
+  struct Checkpoint {
+    uint64_t rendered_offset;  // within the run
+    uint32_t data_offset;      // within data
+  };
+  std::vector<Checkpoint> checkpoints;  // one per kCheckpointRows rows
+};
+
+// Encodes the rows of one file into a Run.
+class RunBuilder {
+ public:
+  // file_literal: the file's path as AppendJsonString writes it.
+  RunBuilder(uint32_t file_id, std::string_view file_literal);
+  void Add(const RowView& row);
+  Run Finish();
+
+ private:
+  Run run_;
+  std::string_view file_literal_;
+  std::string rendered_;  // scratch for measuring a row
+  std::string prev_[5];   // previous row's strings since the last checkpoint
+  bool prev_present_[5] = {};
+  uint64_t prev_end_ = 0;  // end of the previous row's frame
+};
+
+class RowStore {
+ public:
+  // Registers a file and returns its id; `rel_path` is UTF-8, '/'-separated.
+  uint32_t AddFile(std::string_view rel_path);
+  std::string_view file_literal(uint32_t file_id) const { return files_[file_id]; }
+  size_t file_count() const { return files_.size(); }
+
+  void AppendRun(Run run);
+
+  uint64_t rendered_size() const { return rendered_size_; }
+  uint64_t row_count() const { return row_count_; }
+  // Heap bytes held by the encoded rows, checkpoints and file names.
+  uint64_t memory_bytes() const;
+
+  // Appends bytes [offset, offset+length) of the rendered index to *out.
+  void Render(uint64_t offset, uint64_t length, std::string* out) const;
+
+  // Calls fn(file_id, row) for every row in index order; the row's views are
+  // valid only during the call.
+  template <typename Fn>
+  void ForEachRow(Fn&& fn) const;
+
+ private:
+  std::vector<std::string> files_;  // JSON literals of paths
+  std::vector<Run> runs_;
+  std::vector<uint64_t> run_starts_;  // rendered offset of each run
+  uint64_t rendered_size_ = 0;
+  uint64_t row_count_ = 0;
+};
+
+// Decodes rows of a run from a checkpoint on. Exposed for the store and tests.
+class RunDecoder {
+ public:
+  RunDecoder(const Run& run, size_t checkpoint);
+  // Decodes the next row; false at the end of the run.
+  bool Next(RowView* row);
+
+ private:
+  const Run& run_;
+  size_t pos_;
+  uint64_t row_index_;
+  uint64_t prev_end_ = 0;
+  std::string strings_[5];
+  std::string prev_id_;
+  bool present_[5] = {};
+};
+
+template <typename Fn>
+void RowStore::ForEachRow(Fn&& fn) const {
+  for (const Run& run : runs_) {
+    RunDecoder dec(run, 0);
+    RowView row;
+    while (dec.Next(&row)) fn(run.file_id, row);
+  }
+}
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_ROW_STORE_H_
