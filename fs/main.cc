@@ -1,0 +1,154 @@
+// logdex: command-line dispatch (SPEC §8). Exit codes: 0 success, 1 failure
+// while running, 2 bad arguments or a missing/unusable path (nothing done).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "fs/mount_options.h"
+#include "fs/mount_session.h"
+#include "index/canonical_writer.h"
+#include "index/scan_options.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: logdex COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  mount LOGDIR MOUNTPOINT [-f] [-o OPT[,OPT...]]\n"
+    "      Mount LOGDIR at MOUNTPOINT: the same tree plus a synthesized /index.ndjson\n"
+    "      and /.logdex/{status.json,metrics.prom}. Daemonizes unless -f; the mount\n"
+    "      is ready when the command returns. `logdex mount --help` lists options.\n"
+    "  index LOGDIR [--sources=LIST]\n"
+    "      Print the canonical index of LOGDIR on stdout (no mount needed).\n"
+    "\n"
+    "Unmount with `fusermount3 -u MOUNTPOINT`.\n"
+    "Exit status: 0 ok, 1 failed while running, 2 bad arguments or paths.\n";
+
+constexpr char kMountUsage[] =
+    "usage: logdex mount LOGDIR MOUNTPOINT [-f] [-d] [-o OPT[,OPT...]]\n"
+    "\n"
+    "Mounts LOGDIR (a directory of JSON-lines logs) at MOUNTPOINT (an existing\n"
+    "empty directory). The mount shows LOGDIR's tree unchanged plus:\n"
+    "  /index.ndjson         one row per frame of every log file (built on first use)\n"
+    "  /.logdex/status.json  health, counts by source and state, skips, options\n"
+    "  /.logdex/metrics.prom the same as Prometheus text exposition\n"
+    "This version serves the tree read-only: changes fail with EROFS.\n"
+    "\n"
+    "flags:\n"
+    "  -f              stay in the foreground (default: daemonize once mounted)\n"
+    "  -d              foreground with libfuse request tracing\n"
+    "  -o OPT[,OPT]    mount options, repeatable:\n"
+    "     ro                 read-only mount\n"
+    "     sources=LIST       index only these sources: pi, claude, codex, jsonl\n"
+    "                        (default all; separate with '+' or ':' inside -o, e.g.\n"
+    "                        sources=pi+claude)\n"
+    "     cache_dir=DIR      index cache directory (default\n"
+    "                        $XDG_CACHE_HOME/logdex/<id> or ~/.cache/logdex/<id>,\n"
+    "                        <id> = first 16 hex of SHA-256 of LOGDIR's real path)\n"
+    "     verify=full|stat   how a cached index is checked on mount (default full)\n"
+    "     other options      passed to libfuse: allow_other, default_permissions,\n"
+    "                        fsname=NAME, subtype=NAME, auto_unmount, ...\n"
+    "\n"
+    "Exit status: 0 mounted (or, with -f, unmounted cleanly), 2 bad arguments,\n"
+    "missing LOGDIR, MOUNTPOINT not an empty directory or /dev/fuse unusable\n"
+    "(nothing mounted), 1 other failures.\n";
+
+constexpr char kIndexUsage[] =
+    "usage: logdex index LOGDIR [--sources=LIST]\n"
+    "\n"
+    "Writes the canonical index of LOGDIR to stdout: one compact JSON row per\n"
+    "frame, files in byte order of their paths, rows by offset. The bytes equal\n"
+    "a mount's /index.ndjson right after a fresh build.\n"
+    "  --sources=LIST  index only these sources (pi, claude, codex, jsonl;\n"
+    "                  separated by ',', '+' or ':'); default all.\n"
+    "\n"
+    "Exit status: 0 ok, 1 failed while writing, 2 bad arguments or LOGDIR missing.\n";
+
+int Fail(absl::string_view command, absl::string_view message) {
+  std::fprintf(stderr, "logdex %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(message.size()), message.data());
+  return 2;
+}
+
+bool IsHelp(absl::string_view a) { return a == "--help" || a == "-h" || a == "help"; }
+
+int IndexCommand(const std::vector<std::string>& args) {
+  logdex::index::ScanOptions options;
+  std::string log_dir;
+  int positional = 0;
+  for (const std::string& a : args) {
+    if (IsHelp(a)) {
+      std::fputs(kIndexUsage, stdout);
+      return 0;
+    }
+    if (absl::StartsWith(a, "--sources=")) {
+      auto sources = logdex::index::ParseSourceList(std::string_view(a).substr(10));
+      if (!sources.ok()) return Fail("index", sources.status().message());
+      options.sources = *sources;
+    } else if (absl::StartsWith(a, "-") && a != "-") {
+      return Fail("index", "unknown flag '" + a + "' (see logdex index --help)");
+    } else {
+      log_dir = a;
+      ++positional;
+    }
+  }
+  if (positional != 1) return Fail("index", "needs exactly one LOGDIR (see logdex index --help)");
+  struct stat st;
+  if (::stat(log_dir.c_str(), &st) != 0) {
+    return Fail("index", errno == ENOENT ? "log dir '" + log_dir + "' does not exist"
+                                         : "log dir '" + log_dir + "': " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return Fail("index", "log dir '" + log_dir + "' is not a directory");
+  auto stats = logdex::index::WriteCanonicalIndex(log_dir, options, STDOUT_FILENO);
+  if (!stats.ok()) {
+    std::fprintf(stderr, "logdex index: %s\n", std::string(stats.status().message()).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int MountCommand(const std::vector<std::string>& args) {
+  char cwd[PATH_MAX];
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr) return Fail("mount", "cannot read the working directory");
+  auto parsed = logdex::fs::ParseMountArgs(args, cwd);
+  if (!parsed.ok()) {
+    return Fail("mount", std::string(parsed.status().message()) + " (see logdex mount --help)");
+  }
+  if (parsed->help) {
+    std::fputs(kMountUsage, stdout);
+    return 0;
+  }
+  if (absl::Status s = logdex::fs::ValidateMountPaths(&parsed->config); !s.ok()) {
+    return Fail("mount", s.message());
+  }
+  return logdex::fs::RunMount(std::move(parsed->config));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  absl::string_view command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (IsHelp(command)) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "mount") return MountCommand(args);
+  if (command == "index") return IndexCommand(args);
+  std::fprintf(stderr, "logdex: unknown command '%s' (see logdex --help)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,81 @@
+#include "fs/mount_session.h"
+
+#include <fuse_lowlevel.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "fs/logdex_fs.h"
+#include "fs/ops.h"
+
+namespace logdex::fs {
+namespace {
+
+constexpr int kMaxThreads = 16;
+
+// argv for fuse_session_new: our defaults first so the user's options win.
+std::vector<std::string> FuseArgv(const MountConfig& config) {
+  std::vector<std::string> opts;
+  bool has_fsname = false, has_subtype = false;
+  for (const std::string& o : config.fuse_options) {
+    has_fsname |= absl::StartsWith(o, "fsname=");
+    has_subtype |= absl::StartsWith(o, "subtype=");
+  }
+  if (!has_fsname) opts.push_back("fsname=logdex");
+  if (!has_subtype) opts.push_back("subtype=logdex");
+  opts.insert(opts.end(), config.fuse_options.begin(), config.fuse_options.end());
+  std::vector<std::string> argv = {"logdex", "-o", absl::StrJoin(opts, ",")};
+  if (config.debug) argv.push_back("-d");
+  return argv;
+}
+
+}  // namespace
+
+int RunMount(MountConfig config) {
+  absl::StatusOr<std::unique_ptr<LogdexFs>> fs = LogdexFs::Create(config);
+  if (!fs.ok()) {
+    std::fprintf(stderr, "logdex mount: %s\n", std::string(fs.status().message()).c_str());
+    return 2;
+  }
+  std::vector<std::string> argv_strings = FuseArgv(config);
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  absl::Cleanup free_args = [&args] { fuse_opt_free_args(&args); };
+
+  fuse_session* se = fuse_session_new(&args, &kLogdexOps, sizeof(kLogdexOps), fs->get());
+  if (se == nullptr) {
+    std::fprintf(stderr, "logdex mount: bad mount options (see above); nothing mounted\n");
+    return 2;
+  }
+  absl::Cleanup destroy = [se] { fuse_session_destroy(se); };
+  if (fuse_set_signal_handlers(se) != 0) {
+    std::fprintf(stderr, "logdex mount: cannot install signal handlers\n");
+    return 1;
+  }
+  absl::Cleanup remove_handlers = [se] { fuse_remove_signal_handlers(se); };
+  if (fuse_session_mount(se, config.mountpoint.c_str()) != 0) {
+    std::fprintf(stderr, "logdex mount: mounting '%s' failed\n", config.mountpoint.c_str());
+    return 1;
+  }
+  absl::Cleanup unmount = [se] { fuse_session_unmount(se); };
+  // The mount exists now; in the background case the parent exits 0 here.
+  if (fuse_daemonize(config.foreground ? 1 : 0) != 0) {
+    std::fprintf(stderr, "logdex mount: cannot daemonize\n");
+    return 1;
+  }
+  fuse_loop_config* loop = fuse_loop_cfg_create();
+  absl::Cleanup free_loop = [loop] { fuse_loop_cfg_destroy(loop); };
+  fuse_loop_cfg_set_clone_fd(loop, 0);
+  fuse_loop_cfg_set_max_threads(loop, kMaxThreads);
+  int rc = fuse_session_loop_mt(se, loop);
+  // rc > 0: stopped by a signal (SIGTERM/SIGINT/SIGHUP): a clean shutdown.
+  return rc < 0 ? 1 : 0;
+}
+
+}  // namespace logdex::fs

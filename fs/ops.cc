@@ -1,0 +1,184 @@
+// The FUSE low-level ops table and its thin handlers.
+//
+// Each handler finds the filesystem with fuse_req_userdata, calls one DoX()
+// and replies exactly once: with the result, or with StatusToErrno() of the
+// error. Operations not listed get ENOSYS from libfuse (getxattr, listxattr,
+// flush, fsync: nothing to do on a read-only view).
+#include "fs/ops.h"
+
+#include <cerrno>
+#include <memory>
+
+#include "fs/errno_status.h"
+#include "fs/logdex_fs.h"
+
+namespace logdex::fs {
+namespace {
+
+LogdexFs& Fs(fuse_req_t req) { return *static_cast<LogdexFs*>(fuse_req_userdata(req)); }
+
+void ReplyStatus(fuse_req_t req, const absl::Status& status) {
+  fuse_reply_err(req, StatusToErrno(status));
+}
+
+FileHandle* FileOf(const fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
+DirHandle* DirOf(const fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
+
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  absl::StatusOr<fuse_entry_param> e = Fs(req).DoLookup(parent, name);
+  if (!e.ok()) return ReplyStatus(req, e.status());
+  fuse_reply_entry(req, &*e);
+}
+
+void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  Fs(req).DoForget(ino, nlookup);
+  fuse_reply_none(req);
+}
+
+void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+  absl::StatusOr<struct stat> st = Fs(req).DoGetattr(ino);
+  if (!st.ok()) return ReplyStatus(req, st.status());
+  fuse_reply_attr(req, &*st, kAttrTimeout);
+}
+
+void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int /*to_set*/,
+             fuse_file_info* /*fi*/) {
+  ReplyStatus(req, Fs(req).DoSetattr(ino));
+}
+
+void Readlink(fuse_req_t req, fuse_ino_t ino) {
+  absl::StatusOr<std::string> target = Fs(req).DoReadlink(ino);
+  if (!target.ok()) return ReplyStatus(req, target.status());
+  fuse_reply_readlink(req, target->c_str());
+}
+
+void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
+           dev_t /*rdev*/) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void Symlink(fuse_req_t req, const char* /*link*/, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+            const char* newname, unsigned int /*flags*/) {
+  absl::Status from = Fs(req).DoChangeEntry(parent, name);
+  ReplyStatus(req, from.ok() ? Fs(req).DoChangeEntry(newparent, newname) : from);
+}
+
+void Link(fuse_req_t req, fuse_ino_t /*ino*/, fuse_ino_t newparent, const char* newname) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(newparent, newname));
+}
+
+void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  absl::StatusOr<OpenResult> r = Fs(req).DoOpen(ino, fi->flags);
+  if (!r.ok()) return ReplyStatus(req, r.status());
+  fi->keep_cache = r->keep_cache;
+  fi->direct_io = r->direct_io;
+  fi->fh = reinterpret_cast<uint64_t>(r->handle.release());
+  // If the reply cannot be sent (request interrupted), no release will come.
+  if (fuse_reply_open(req, fi) != 0) delete FileOf(fi);
+}
+
+void Read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
+  absl::StatusOr<std::string> data =
+      Fs(req).DoRead(*FileOf(fi), off < 0 ? 0 : static_cast<uint64_t>(off), size);
+  if (!data.ok()) return ReplyStatus(req, data.status());
+  fuse_reply_buf(req, data->data(), data->size());
+}
+
+void Release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  delete FileOf(fi);
+  fuse_reply_err(req, 0);
+}
+
+void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  absl::StatusOr<std::unique_ptr<DirHandle>> dir = Fs(req).DoOpendir(ino);
+  if (!dir.ok()) return ReplyStatus(req, dir.status());
+  fi->fh = reinterpret_cast<uint64_t>(dir->release());
+  if (fuse_reply_open(req, fi) != 0) delete DirOf(fi);
+}
+
+void Readdir(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_info* fi) {
+  std::string buf = Fs(req).DoReaddir(req, *DirOf(fi), size, off);
+  fuse_reply_buf(req, buf.data(), buf.size());
+}
+
+void Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  delete DirOf(fi);
+  fuse_reply_err(req, 0);
+}
+
+void Statfs(fuse_req_t req, fuse_ino_t ino) {
+  absl::StatusOr<struct statvfs> sv = Fs(req).DoStatfs(ino);
+  if (!sv.ok()) return ReplyStatus(req, sv.status());
+  fuse_reply_statfs(req, &*sv);
+}
+
+void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* /*name*/, const char* /*value*/,
+              size_t /*size*/, int /*flags*/) {
+  ReplyStatus(req, Fs(req).DoChangeXattr(ino));
+}
+
+void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* /*name*/) {
+  ReplyStatus(req, Fs(req).DoChangeXattr(ino));
+}
+
+void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  ReplyStatus(req, Fs(req).DoAccess(ino, mask));
+}
+
+void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
+            fuse_file_info* /*fi*/) {
+  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+}
+
+void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) Fs(req).DoForget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
+
+}  // namespace
+
+// Designated initializers in fuse_lowlevel.h (3.14) declaration order.
+const fuse_lowlevel_ops kLogdexOps = {
+    .lookup = Lookup,
+    .forget = Forget,
+    .getattr = Getattr,
+    .setattr = Setattr,
+    .readlink = Readlink,
+    .mknod = Mknod,
+    .mkdir = Mkdir,
+    .unlink = Unlink,
+    .rmdir = Rmdir,
+    .symlink = Symlink,
+    .rename = Rename,
+    .link = Link,
+    .open = Open,
+    .read = Read,
+    .release = Release,
+    .opendir = Opendir,
+    .readdir = Readdir,
+    .releasedir = Releasedir,
+    .statfs = Statfs,
+    .setxattr = Setxattr,
+    .removexattr = Removexattr,
+    .access = Access,
+    .create = Create,
+    .forget_multi = ForgetMulti,
+};
+
+}  // namespace logdex::fs

@@ -1,0 +1,36 @@
+// The text of /.logdex/status.json and /.logdex/metrics.prom.
+//
+// Both are rendered from the same StatusInputs, so they always agree. Neither
+// triggers an index build: before the first build the counts are zero and
+// the index state says "not_built".
+#ifndef LOGDEX_FS_STATUS_FILES_H_
+#define LOGDEX_FS_STATUS_FILES_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "fs/index_holder.h"
+#include "fs/mount_options.h"
+
+namespace logdex::fs {
+
+struct StatusInputs {
+  const MountConfig* config = nullptr;
+  IndexState index_state = IndexState::kNotBuilt;
+  std::string index_error;                        // last failed build, if any
+  std::shared_ptr<const IndexSnapshot> snapshot;  // null until built
+  absl::Time mounted_at;
+  uint64_t known_nodes = 0;                       // backing nodes the kernel holds
+};
+
+// One JSON object, pretty-printed, '\n'-terminated; valid JSON whatever bytes
+// the paths hold (invalid UTF-8 shows as U+FFFD).
+std::string RenderStatusJson(const StatusInputs& in);
+
+// Prometheus text exposition format 0.0.4.
+std::string RenderMetricsProm(const StatusInputs& in);
+
+}  // namespace logdex::fs
+
+#endif  // LOGDEX_FS_STATUS_FILES_H_
