@@ -181,6 +181,13 @@ absl::Status LogdexFs::DoChangeEntry(NodeId parent, const char* name) {
   return PosixError(EROFS, "read-only mount");
 }
 
+absl::Status LogdexFs::DoRename(NodeId parent, const char* name, NodeId newparent,
+                                const char* newname) {
+  absl::Status from = DoChangeEntry(parent, name);
+  absl::Status to = DoChangeEntry(newparent, newname);
+  return StatusToErrno(from) == EPERM ? from : to;
+}
+
 absl::Status LogdexFs::DoChangeXattr(NodeId id) {
   if (IsVirtual(id)) return PosixError(EPERM, "virtual nodes cannot be changed");
   return PosixError(EROFS, "read-only mount");

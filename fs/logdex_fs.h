@@ -58,8 +58,10 @@ class LogdexFs {
   // setattr (chmod, chown, truncate, utimens) of `id`.
   absl::Status DoSetattr(NodeId id);
   // Any change to entry `name` of `parent`: mknod, mkdir, unlink, rmdir,
-  // symlink, link, create, and both ends of rename.
+  // symlink, link, create.
   absl::Status DoChangeEntry(NodeId parent, const char* name);
+  // rename(2): refused with EPERM if either end is virtual, else EROFS.
+  absl::Status DoRename(NodeId parent, const char* name, NodeId newparent, const char* newname);
   // Extended attribute changes of `id`.
   absl::Status DoChangeXattr(NodeId id);
 

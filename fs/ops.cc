@@ -75,8 +75,7 @@ void Symlink(fuse_req_t req, const char* /*link*/, fuse_ino_t parent, const char
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
             const char* newname, unsigned int /*flags*/) {
-  absl::Status from = Fs(req).DoChangeEntry(parent, name);
-  ReplyStatus(req, from.ok() ? Fs(req).DoChangeEntry(newparent, newname) : from);
+  ReplyStatus(req, Fs(req).DoRename(parent, name, newparent, newname));
 }
 
 void Link(fuse_req_t req, fuse_ino_t /*ino*/, fuse_ino_t newparent, const char* newname) {
