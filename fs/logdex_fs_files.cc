@@ -55,8 +55,9 @@ absl::StatusOr<std::string> LogdexFs::DoRead(const FileHandle& handle, uint64_t 
 absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(NodeId id) {
   auto dir = std::make_unique<DirHandle>();
   if (id == kLogdexDirId) {
+    std::shared_ptr<const Inode> root = inodes_->Get(kRootId);
     dir->entries = {DirEntry{".", VirtualIno(kLogdexDirId), S_IFDIR},
-                    DirEntry{"..", 0, S_IFDIR}};
+                    DirEntry{"..", root->ino, S_IFDIR}};
   } else if (IsVirtual(id)) {
     return PosixError(ENOTDIR, "opendir");
   }
@@ -66,7 +67,13 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(NodeId id) {
     if (!found.ok()) return found.status();
     inode = *std::move(found);
     if (inode->type != S_IFDIR) return PosixError(ENOTDIR, "opendir");
-    dir->entries = {DirEntry{".", inode->ino, S_IFDIR}, DirEntry{"..", 0, S_IFDIR}};
+    // d_ino 0 would hide the entry from readdir(3); ".." of the root shows
+    // what lies above the log dir, as a bind mount would.
+    struct stat up;
+    ino_t up_ino = ::fstatat(inode->fd.get(), "..", &up, AT_SYMLINK_NOFOLLOW) == 0
+                       ? up.st_ino
+                       : inode->ino;
+    dir->entries = {DirEntry{".", inode->ino, S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
   }
   for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
   if (inode != nullptr) {
