@@ -27,7 +27,8 @@ DirHandle* DirOf(const fuse_file_info* fi) { return reinterpret_cast<DirHandle*>
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   absl::StatusOr<fuse_entry_param> e = Fs(req).DoLookup(parent, name);
   if (!e.ok()) return ReplyStatus(req, e.status());
-  fuse_reply_entry(req, &*e);
+  // An interrupted request never reaches the kernel, so it will not forget it.
+  if (fuse_reply_entry(req, &*e) != 0) Fs(req).DoForget(e->ino, 1);
 }
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
