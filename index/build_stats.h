@@ -29,6 +29,8 @@ struct BuildStats {
     return skipped_non_utf8_names + skipped_unreadable + skipped_source_filtered;
   }
   void Add(const BuildStats& o);
+  // Undoes Add(o) for the counts (not build_seconds).
+  void Subtract(const BuildStats& o);
 };
 
 }  // namespace logdex::index

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "absl/status/status.h"
@@ -47,16 +48,18 @@ class Output {
   int error_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// Renders one file's rows; once the file is next in order its rows are
-// written as they come instead of being held.
+// Renders one file's rows; once the file is next in order (every file before
+// it written) its rows are written as they come instead of being held.
 class RenderedRows : public FileRows {
  public:
-  RenderedRows(std::string_view rel_path, Output* out) : out_(out) {
+  RenderedRows(std::string_view rel_path, size_t index, const std::atomic<size_t>* next,
+               Output* out)
+      : index_(index), next_(next), out_(out) {
     AppendJsonString(rel_path, &literal_);
   }
   void Add(const RowView& row) override { AppendRow(literal_, row, &text_); }
-  void Checkpoint(bool is_next) override {
-    if (is_next && text_.size() >= (4u << 20)) {
+  void Checkpoint() override {
+    if (text_.size() >= (4u << 20) && next_->load() == index_) {
       out_->Write(text_);
       text_.clear();
     }
@@ -64,6 +67,8 @@ class RenderedRows : public FileRows {
   std::string& text() { return text_; }
 
  private:
+  const size_t index_;
+  const std::atomic<size_t>* next_;
   Output* out_;
   std::string literal_;
   std::string text_;
@@ -80,15 +85,24 @@ absl::StatusOr<BuildStats> WriteCanonicalIndex(const std::string& log_dir,
   stats.skipped_non_utf8_names = tree->non_utf8_paths;
   stats.skipped_unreadable = tree->unreadable_dirs;
   Output out(out_fd);
+  std::atomic<size_t> next{0};  // the file whose rows are written next
   ScanFiles(
       log_dir, tree->files, options,
-      [&](size_t i) { return std::make_unique<RenderedRows>(tree->files[i].rel_path, &out); },
-      [&](size_t, FileScanResult r) {
-        stats.Add(r.stats);
-        // A file whose source is filtered out never hands rows on early:
-        // Checkpoint() runs only once the source is known, and such a file's
-        // text is dropped here.
-        if (r.indexed) out.Write(static_cast<RenderedRows*>(r.rows.get())->text());
+      [&](size_t i) {
+        return std::make_unique<RenderedRows>(tree->files[i].rel_path, i, &next, &out);
+      },
+      [&](size_t i, FileScanResult r) {
+        // A file whose source is filtered out never hands rows on early
+        // (Checkpoint() runs only for indexed files); its text is dropped.
+        if (r.indexed) {
+          stats.Add(r.scan.stats);
+          ++stats.log_files;
+          out.Write(static_cast<RenderedRows*>(r.rows.get())->text());
+        } else {
+          ++stats.skipped_source_filtered;
+        }
+        if (!r.scan.readable) ++stats.skipped_unreadable;
+        next.store(i + 1);
       });
   stats.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   if (const int err = out.error()) return absl::ErrnoToStatus(err, "cannot write the index");

@@ -36,8 +36,14 @@ absl::StatusOr<std::unique_ptr<Index>> Index::Build(const std::string& log_dir,
         return std::make_unique<EncodedRows>(ids[i], index->store_.file_literal(ids[i]));
       },
       [&](size_t, FileScanResult r) {
-        index->stats_.Add(r.stats);
-        if (r.indexed) index->store_.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
+        if (r.indexed) {
+          index->stats_.Add(r.scan.stats);
+          ++index->stats_.log_files;
+          index->store_.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
+        } else {
+          ++index->stats_.skipped_source_filtered;
+        }
+        if (!r.scan.readable) ++index->stats_.skipped_unreadable;
       });
   index->stats_.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return index;

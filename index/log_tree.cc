@@ -17,26 +17,17 @@
 namespace logdex::index {
 namespace {
 
-struct PendingDir {
-  int fd;           // open while the directory is read
-  std::string rel;  // "" for the root, else "a/b/"
-};
-
-bool IsDirAt(int dirfd, const char* name) {
+bool IsDirAt(int dirfd, const char* path) {
   struct stat st;
-  return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);  // follows symlinks
+  return fstatat(dirfd, path, &st, 0) == 0 && S_ISDIR(st.st_mode);  // follows symlinks
 }
 
 // A pi store's own index (`<store>/index/offsets.jsonl` beside
 // `<store>/segments/`) is derived from the segments, not a log.
-bool IsPiOffsetsIndex(const PendingDir& dir, std::string_view name) {
-  if (name != "offsets.jsonl") return false;
-  std::string_view rel = dir.rel;
-  if (!rel.ends_with("/")) return false;
-  rel.remove_suffix(1);
-  const size_t slash = rel.rfind('/');
-  if ((slash == std::string_view::npos ? rel : rel.substr(slash + 1)) != "index") return false;
-  return IsDirAt(dir.fd, "../segments");
+bool IsPiOffsetsIndex(int root_fd, std::string_view rel) {
+  if (!(rel == "index/offsets.jsonl" || rel.ends_with("/index/offsets.jsonl"))) return false;
+  const std::string store(rel.substr(0, rel.size() - std::string_view("index/offsets.jsonl").size()));
+  return IsDirAt(root_fd, (store.empty() ? std::string("segments") : store + "segments").c_str());
 }
 
 }  // namespace
@@ -45,16 +36,26 @@ bool IsLogFileName(std::string_view name) {
   return name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".seg");
 }
 
-absl::StatusOr<LogTree> ListLogFiles(const std::string& root) {
+bool IsIndexablePath(int root_fd, std::string_view rel) {
+  if (rel.empty() || !IsLogFileName(rel)) return false;
+  if (rel == "index.ndjson" || rel.starts_with(".logdex/")) return false;  // virtual at the root
+  if (!IsValidUtf8(rel)) return false;
+  return !IsPiOffsetsIndex(root_fd, rel);
+}
+
+absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view under) {
   const int root_fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open log dir ", root));
   absl::Cleanup close_root = [root_fd] { close(root_fd); };
   LogTree tree;
   // Directories still to read, by path: holding an fd for each would run out
   // of descriptors on wide trees.
-  std::vector<std::string> pending = {""};
+  std::vector<std::string> pending = {under.empty() ? std::string() : std::string(under) + "/"};
   while (!pending.empty()) {
-    PendingDir dir{-1, std::move(pending.back())};
+    struct {
+      int fd;           // open while the directory is read
+      std::string rel;  // "" for the root, else "a/b/"
+    } dir{-1, std::move(pending.back())};
     pending.pop_back();
     dir.fd = dir.rel.empty()
                  ? dup(root_fd)
@@ -85,13 +86,12 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root) {
         continue;
       }
       if (type != DT_REG || !have_stat || !IsLogFileName(name)) continue;
-      if (at_root && name == "index.ndjson") continue;  // hidden by the virtual one
-      if (IsPiOffsetsIndex(dir, name)) continue;
       std::string rel = dir.rel + std::string(name);
       if (!IsValidUtf8(rel)) {
         ++tree.non_utf8_paths;
         continue;
       }
+      if (!IsIndexablePath(root_fd, rel)) continue;
       tree.files.push_back({std::move(rel), static_cast<uint64_t>(st.st_size)});
     }
   }

@@ -31,8 +31,15 @@ struct LogTree {
 
 bool IsLogFileName(std::string_view name);
 
-// Fails only if `root` cannot be opened as a directory.
-absl::StatusOr<LogTree> ListLogFiles(const std::string& root);
+// Whether `rel` (relative to the log dir open as root_fd) names a file that
+// would be indexed if it is a regular file: a log file name, valid UTF-8, and
+// none of the exclusions above. Does not look at the file itself.
+bool IsIndexablePath(int root_fd, std::string_view rel);
+
+// Fails only if `root` cannot be opened as a directory. With `under` (a
+// relative directory path, no trailing '/'), lists only that subtree, with
+// paths still relative to root.
+absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view under = "");
 
 }  // namespace logdex::index
 

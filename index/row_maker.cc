@@ -62,6 +62,12 @@ RowMaker::RowMaker(std::string_view rel_path) {
   session_ = std::string(store);
 }
 
+void RowMaker::Restore(std::optional<Source> source, std::optional<std::string> session) {
+  if (source_ == Source::kPi) return;
+  source_ = source;
+  session_ = std::move(session);
+}
+
 const RowView& RowMaker::MakeOversizedRow(uint64_t offset, uint64_t length, uint32_t crc32c) {
   row_ = RowView{};
   row_.byte_offset = offset;

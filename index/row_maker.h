@@ -37,6 +37,13 @@ class RowMaker {
   // The file's source once decided; before the first valid frame rows say
   // `jsonl` and this is nullopt.
   std::optional<Source> source() const { return source_; }
+  // The session rows take from the file rather than the frame (pi store
+  // name, codex payload.id), if any.
+  const std::optional<std::string>& session() const { return session_; }
+
+  // Resumes a file scanned before: what its first valid frame decided. For pi
+  // files the path decides and this is ignored.
+  void Restore(std::optional<Source> source, std::optional<std::string> session);
 
  private:
   void FillActive(std::string_view body);

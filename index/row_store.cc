@@ -294,13 +294,27 @@ void RowStore::AppendRun(Run run) {
   run_starts_.push_back(rendered_size_);
   rendered_size_ += run.rendered_size;
   row_count_ += run.rows;
-  runs_.push_back(std::move(run));
+  runs_.push_back(std::make_shared<const Run>(std::move(run)));
+}
+
+void RowStore::ReplaceRuns(std::vector<std::shared_ptr<const Run>> runs) {
+  runs_.clear();
+  run_starts_.clear();
+  rendered_size_ = 0;
+  row_count_ = 0;
+  for (auto& run : runs) {
+    if (run->rows == 0) continue;
+    run_starts_.push_back(rendered_size_);
+    rendered_size_ += run->rendered_size;
+    row_count_ += run->rows;
+    runs_.push_back(std::move(run));
+  }
 }
 
 uint64_t RowStore::memory_bytes() const {
-  uint64_t n = runs_.capacity() * sizeof(Run) + run_starts_.capacity() * sizeof(uint64_t);
-  for (const Run& r : runs_) {
-    n += r.data.capacity() + r.checkpoints.capacity() * sizeof(Run::Checkpoint);
+  uint64_t n = runs_.capacity() * sizeof(runs_[0]) + run_starts_.capacity() * sizeof(uint64_t);
+  for (const auto& r : runs_) {
+    n += sizeof(Run) + r->data.capacity() + r->checkpoints.capacity() * sizeof(Run::Checkpoint);
   }
   for (const std::string& f : files_) n += sizeof(std::string) + f.capacity();
   return n;
@@ -313,7 +327,7 @@ void RowStore::Render(uint64_t offset, uint64_t length, std::string* out) const 
       std::upper_bound(run_starts_.begin(), run_starts_.end(), offset) - run_starts_.begin() - 1);
   std::string text;
   for (; r < runs_.size() && offset < end; ++r) {
-    const Run& run = runs_[r];
+    const Run& run = *runs_[r];
     const uint64_t run_start = run_starts_[r];
     const uint64_t local = offset - run_start;
     const auto& cps = run.checkpoints;

@@ -11,6 +11,7 @@
 #define LOGDEX_INDEX_ROW_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,11 @@ class RowStore {
   size_t file_count() const { return files_.size(); }
 
   void AppendRun(Run run);
+  // The runs in index order. A Run is immutable once stored, so a copy of
+  // this vector is a consistent snapshot that later appends do not disturb.
+  const std::vector<std::shared_ptr<const Run>>& runs() const { return runs_; }
+  // Replaces the whole sequence of runs (regeneration, or a loaded cache).
+  void ReplaceRuns(std::vector<std::shared_ptr<const Run>> runs);
 
   uint64_t rendered_size() const { return rendered_size_; }
   uint64_t row_count() const { return row_count_; }
@@ -75,7 +81,7 @@ class RowStore {
 
  private:
   std::vector<std::string> files_;  // JSON literals of paths
-  std::vector<Run> runs_;
+  std::vector<std::shared_ptr<const Run>> runs_;
   std::vector<uint64_t> run_starts_;  // rendered offset of each run
   uint64_t rendered_size_ = 0;
   uint64_t row_count_ = 0;
@@ -100,10 +106,10 @@ class RunDecoder {
 
 template <typename Fn>
 void RowStore::ForEachRow(Fn&& fn) const {
-  for (const Run& run : runs_) {
-    RunDecoder dec(run, 0);
+  for (const auto& run : runs_) {
+    RunDecoder dec(*run, 0);
     RowView row;
-    while (dec.Next(&row)) fn(run.file_id, row);
+    while (dec.Next(&row)) fn(run->file_id, row);
   }
 }
 

@@ -1,0 +1,85 @@
+#include "index/file_scan.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/cleanup/cleanup.h"
+
+namespace logdex::index {
+namespace {
+
+constexpr int kRowsPerCheckpoint = 4096;
+
+class RowSinkAdapter : public FrameSink {
+ public:
+  RowSinkAdapter(const ScanOptions& options, RowMaker& maker, FrameTools& tools, FileRows* rows,
+                 FileScan* scan)
+      : options_(options), maker_(maker), tools_(tools), rows_(rows), scan_(scan) {}
+
+  void OnFrame(uint64_t offset, std::string_view frame) override {
+    Take(maker_.MakeRow(offset, frame, tools_));
+  }
+  void OnOversizedFrame(uint64_t offset, uint64_t length, uint32_t crc) override {
+    Take(maker_.MakeOversizedRow(offset, length, crc));
+  }
+
+ private:
+  void Take(const RowView& row) {
+    rows_->Add(row);
+    BuildStats& st = scan_->stats;
+    ++st.frames;
+    const bool corrupt = row.error != FrameError::kNone;
+    ++st.rows[static_cast<int>(row.source)][corrupt ? 1 : 0];
+    if (corrupt) ++st.errors[static_cast<int>(row.error)];
+    const FrameRef ref{row.byte_offset, row.byte_length, row.crc32c};
+    if (!scan_->first_frame) scan_->first_frame = ref;
+    scan_->last_frame = ref;
+    if (++since_checkpoint_ >= kRowsPerCheckpoint && maker_.source() &&
+        IsIndexed(maker_, options_)) {
+      since_checkpoint_ = 0;
+      rows_->Checkpoint();
+    }
+  }
+
+  const ScanOptions& options_;
+  RowMaker& maker_;
+  FrameTools& tools_;
+  FileRows* rows_;
+  FileScan* scan_;
+  int since_checkpoint_ = 0;
+};
+
+}  // namespace
+
+bool IsIndexed(const RowMaker& maker, const ScanOptions& options) {
+  return options.sources[static_cast<int>(maker.source().value_or(Source::kJsonl))];
+}
+
+FileScan ScanFile(int root_fd, const std::string& rel, uint64_t start, const ScanOptions& options,
+                  RowMaker& maker, FrameTools& tools, FrameReader& reader, FileRows* rows) {
+  FileScan scan;
+  scan.consumed_to = start;
+  scan.size = start;
+  const int fd = openat(root_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return scan;
+  absl::Cleanup close_fd = [fd] { close(fd); };
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return scan;
+  scan.ino = st.st_ino;
+  scan.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  RowSinkAdapter sink(options, maker, tools, rows, &scan);
+  const absl::StatusOr<ReadEnd> end = reader.Read(fd, start, &sink);
+  if (!end.ok()) return scan;  // rows delivered so far stay; the file counts as unreadable
+  scan.readable = true;
+  scan.consumed_to = end->consumed_to;
+  scan.size = end->consumed_to + end->torn_bytes;
+  scan.stats.bytes_scanned = end->bytes_read;
+  if (end->torn_tail) {
+    scan.stats.torn_tails = 1;
+    scan.stats.torn_tail_bytes = end->torn_bytes;
+  }
+  return scan;
+}
+
+}  // namespace logdex::index
