@@ -2,9 +2,11 @@
 
 #include <fuse_lowlevel.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
@@ -34,6 +36,20 @@ std::vector<std::string> FuseArgv(const MountConfig& config) {
   return argv;
 }
 
+// libfuse's messages ("fuse: unknown option(s): ...") as logdex's own: the
+// "fuse: " that starts a message becomes "logdex mount: "; the rest (libfuse
+// writes one message in several pieces) and debug tracing pass through.
+void LogFuseMessage(enum fuse_log_level level, const char* fmt, va_list ap) {
+  char buf[1024];
+  std::vsnprintf(buf, sizeof(buf), fmt, ap);
+  std::string_view msg(buf);
+  if (level != FUSE_LOG_DEBUG && msg.starts_with("fuse: ")) {
+    msg.remove_prefix(6);
+    std::fputs("logdex mount: ", stderr);
+  }
+  std::fwrite(msg.data(), 1, msg.size(), stderr);
+}
+
 }  // namespace
 
 int RunMount(MountConfig config) {
@@ -42,6 +58,7 @@ int RunMount(MountConfig config) {
     std::fprintf(stderr, "logdex mount: %s\n", std::string(fs.status().message()).c_str());
     return 2;
   }
+  fuse_set_log_func(LogFuseMessage);
   std::vector<std::string> argv_strings = FuseArgv(config);
   std::vector<char*> argv;
   for (std::string& a : argv_strings) argv.push_back(a.data());
@@ -49,10 +66,7 @@ int RunMount(MountConfig config) {
   absl::Cleanup free_args = [&args] { fuse_opt_free_args(&args); };
 
   fuse_session* se = fuse_session_new(&args, &kLogdexOps, sizeof(kLogdexOps), fs->get());
-  if (se == nullptr) {
-    std::fprintf(stderr, "logdex mount: bad mount options (see above); nothing mounted\n");
-    return 2;
-  }
+  if (se == nullptr) return 2;  // libfuse said why, through LogFuseMessage
   absl::Cleanup destroy = [se] { fuse_session_destroy(se); };
   if (fuse_set_signal_handlers(se) != 0) {
     std::fprintf(stderr, "logdex mount: cannot install signal handlers\n");
