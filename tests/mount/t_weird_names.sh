@@ -66,7 +66,7 @@ for name in "with space.jsonl" "ünïcødé-日本語-🙂.jsonl" "quote\"back\\
   "-leading-dash.jsonl" "dir with space/inner.jsonl" x.jsonl deep.jsonl; do
   grep -qxF -- "$name" "$TEST_DIR/files.txt" || fail "no rows for $(printf '%q' "$name")"
 done
-[ "$(jq -r 'select(.file == "new\nline.jsonl") | .file' "$TEST_DIR/mounted.ndjson" | wc -l)" -eq 1 ] ||
+[ "$(jq -r 'select(.file == "new\nline.jsonl") | .byteOffset' "$TEST_DIR/mounted.ndjson" | wc -l)" -eq 1 ] ||
   fail "no row for the name with a newline"
 ! grep -q 'bad-' "$TEST_DIR/files.txt" || fail "non-UTF-8 name was indexed"
 ! grep -q 'inside-non-utf8-dir' "$TEST_DIR/files.txt" || fail "file under a non-UTF-8 dir was indexed"
