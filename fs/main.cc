@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
   }
   absl::string_view command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (IsHelp(command)) {
-    std::fputs(kUsage, stdout);
+  if (IsHelp(command)) {  // everything: the commands, then each one's options
+    std::printf("%s\n%s\n%s", kUsage, kMountUsage, kIndexUsage);
     return 0;
   }
   if (command == "mount") return MountCommand(args);
