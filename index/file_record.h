@@ -1,0 +1,36 @@
+// What the live index remembers about each log file between updates.
+#ifndef LOGDEX_INDEX_FILE_RECORD_H_
+#define LOGDEX_INDEX_FILE_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "index/build_stats.h"
+#include "index/file_scan.h"
+#include "index/row.h"
+
+namespace logdex::index {
+
+struct FileRecord {
+  std::string rel_path;
+  uint32_t store_id = 0;      // its id in the RowStore (Run::file_id)
+  uint64_t ino = 0;           // 0: could not be read
+  uint64_t size = 0;          // bytes seen when last scanned
+  int64_t mtime_ns = 0;       // when last scanned
+  uint64_t consumed_to = 0;   // just past the last '\n' scanned
+  std::optional<Source> source;        // decided by the first valid frame
+  std::optional<std::string> session;  // pi store name / codex payload.id
+  bool indexed = true;        // its source is in sources=
+  // The first and last rows' frames: checked before trusting that a file
+  // that changed only grew.
+  std::optional<FrameRef> first_frame;
+  std::optional<FrameRef> last_frame;
+  // Rescan from scratch at the next update (its cached rows failed a check).
+  bool suspect = false;
+  BuildStats stats;           // this file's share of the index's counts
+};
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_FILE_RECORD_H_

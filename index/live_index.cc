@@ -1,0 +1,381 @@
+#include "index/live_index.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/time/clock.h"
+#include "index/frame_check.h"
+#include "index/log_tree.h"
+#include "index/parallel_scan.h"
+
+namespace logdex::index {
+namespace {
+
+class EncodedRows : public FileRows {
+ public:
+  EncodedRows(uint32_t id, std::string_view literal) : builder_(id, literal) {}
+  void Add(const RowView& row) override { builder_.Add(row); }
+  Run Finish() { return builder_.Finish(); }
+
+ private:
+  RunBuilder builder_;
+};
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Counts of a file as a whole after a scan of (part of) it.
+void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
+  if (from_start) rec.stats = BuildStats();
+  BuildStats& st = rec.stats;
+  st.frames += scan.stats.frames;
+  st.bytes_scanned += scan.stats.bytes_scanned;
+  for (int s = 0; s < kSourceCount; ++s) {
+    st.rows[s][0] += scan.stats.rows[s][0];
+    st.rows[s][1] += scan.stats.rows[s][1];
+  }
+  for (int e = 0; e < kFrameErrorCount; ++e) st.errors[e] += scan.stats.errors[e];
+  st.torn_tails = scan.stats.torn_tails;
+  st.torn_tail_bytes = scan.stats.torn_tail_bytes;
+  st.log_files = rec.indexed ? 1 : 0;
+  st.skipped_source_filtered = rec.indexed ? 0 : 1;
+  st.skipped_unreadable = scan.readable ? 0 : 1;
+  rec.ino = scan.readable ? scan.ino : 0;
+  rec.mtime_ns = scan.mtime_ns;
+  rec.consumed_to = scan.consumed_to;
+  rec.size = scan.size;
+  if (from_start || !rec.first_frame) rec.first_frame = scan.first_frame;
+  if (scan.last_frame) rec.last_frame = scan.last_frame;
+  if (!rec.indexed) {  // its rows are not in the index
+    st.frames = 0;
+    st.rows = {};
+    st.errors = {};
+  }
+}
+
+}  // namespace
+
+LiveIndex::LiveIndex(std::string log_dir, ScanOptions options)
+    : log_dir_(std::move(log_dir)),
+      options_(options),
+      root_fd_(open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+
+LiveIndex::~LiveIndex() {
+  if (root_fd_ >= 0) close(root_fd_);
+}
+
+absl::Status LiveIndex::StartWatching() {
+  absl::StatusOr<std::unique_ptr<TreeWatcher>> w = TreeWatcher::Start(log_dir_);
+  if (!w.ok()) return w.status();
+  absl::MutexLock lock(&refresh_mu_);
+  watcher_ = std::move(*w);
+  return absl::OkStatus();
+}
+
+absl::Status LiveIndex::Build() {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_);
+  if (!tree.ok()) return tree.status();
+  absl::MutexLock lock(&mu_);
+  files_total_ = tree->files.size();
+  files_done_ = 0;
+  bytes_done_ = 0;
+  uint64_t total = 0;
+  for (const LogFile& f : tree->files) total += f.size;
+  bytes_total_ = total;
+  store_ = RowStore();
+  files_.clear();
+  store_paths_.clear();
+  for (const LogFile& f : tree->files) {
+    store_paths_.push_back(f.rel_path);
+    store_.AddFile(f.rel_path);
+  }
+  ScanFiles(
+      log_dir_, tree->files, options_,
+      [&](size_t i) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return std::make_unique<EncodedRows>(static_cast<uint32_t>(i), store_.file_literal(i));
+      },
+      [&](size_t i, FileScanResult r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        FileRecord& rec = files_[tree->files[i].rel_path];
+        rec.rel_path = tree->files[i].rel_path;
+        rec.store_id = static_cast<uint32_t>(i);
+        rec.source = r.source;
+        rec.session = r.session;
+        rec.indexed = r.indexed;
+        RecordScan(rec, r.scan, true);
+        if (r.indexed) store_.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
+        files_done_.fetch_add(1);
+        bytes_done_.fetch_add(r.scan.stats.bytes_scanned);
+      });
+  tree_skips_non_utf8_ = tree->non_utf8_paths;
+  tree_skips_unreadable_ = tree->unreadable_dirs;
+  build_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
+  version_.fetch_add(1);
+  PublishStats();
+  return absl::OkStatus();
+}
+
+IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
+  absl::MutexLock lock(&mu_);
+  store_ = RowStore();
+  files_.clear();
+  store_paths_.clear();
+  for (uint32_t id = 0; id < saved.files.size(); ++id) {
+    FileRecord& rec = saved.files[id];
+    rec.store_id = id;
+    store_.AddFile(rec.rel_path);
+    store_paths_.push_back(rec.rel_path);
+  }
+  store_.ReplaceRuns(std::move(saved.runs));
+  for (FileRecord& rec : saved.files) {
+    const std::string path = rec.rel_path;
+    files_[path] = std::move(rec);
+  }
+  TreeChanges all;
+  all.everything = true;
+  IndexUpdate u = ApplyLocked(all);
+  u.old_size = 0;
+  version_.fetch_add(1);
+  return u;
+}
+
+IndexUpdate LiveIndex::Refresh() {
+  absl::MutexLock refresh(&refresh_mu_);
+  TreeChanges changes;
+  if (watcher_) {
+    changes = watcher_->Poll();
+  } else {
+    changes.everything = true;
+  }
+  if (changes.empty()) {
+    absl::ReaderMutexLock lock(&mu_);
+    return {store_.rendered_size(), store_.rendered_size(), false};
+  }
+  absl::MutexLock lock(&mu_);
+  const IndexUpdate u = ApplyLocked(changes);
+  if (u.changed()) version_.fetch_add(1);
+  return u;
+}
+
+IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
+  IndexUpdate u;
+  u.old_size = store_.rendered_size();
+  bool regen = false;
+  if (changes.everything) {
+    regen = UpdateSubtree("");
+  } else {
+    for (const std::string& p : changes.paths) regen |= UpdatePath(p);
+  }
+  if (regen) {
+    Regenerate();
+    u.regenerated = true;
+  }
+  u.new_size = store_.rendered_size();
+  PublishStats();
+  return u;
+}
+
+bool LiveIndex::UpdatePath(const std::string& rel) {
+  if (rel.empty()) return UpdateSubtree("");
+  struct stat st;
+  if (fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+    return UpdateSubtree(rel);
+  }
+  bool regen = UpdateFile(rel);
+  // A directory that went away takes its files with it.
+  const std::string prefix = rel + "/";
+  std::vector<std::string> gone;
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
+    gone.push_back(it->first);
+  }
+  for (const std::string& p : gone) regen |= UpdateFile(p);
+  return regen;
+}
+
+bool LiveIndex::UpdateSubtree(const std::string& rel) {
+  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_, rel);
+  bool regen = false;
+  std::vector<std::string> seen;
+  if (tree.ok()) {
+    if (rel.empty()) {
+      tree_skips_non_utf8_ = tree->non_utf8_paths;
+      tree_skips_unreadable_ = tree->unreadable_dirs;
+    }
+    for (LogFile& f : tree->files) {
+      regen |= UpdateFile(f.rel_path);
+      seen.push_back(std::move(f.rel_path));
+    }
+  }
+  // Known files under rel that the walk did not find are gone.
+  const std::string prefix = rel.empty() ? "" : rel + "/";
+  std::vector<std::string> gone;
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
+    if (!std::binary_search(seen.begin(), seen.end(), it->first)) gone.push_back(it->first);
+  }
+  for (const std::string& p : gone) regen |= UpdateFile(p);
+  return regen;
+}
+
+bool LiveIndex::UpdateFile(const std::string& rel) {
+  const auto known = files_.find(rel);
+  int fd = -1;
+  if (IsIndexablePath(root_fd_, rel)) {
+    fd = openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  }
+  absl::Cleanup close_fd = [fd] {
+    if (fd >= 0) close(fd);
+  };
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (known == files_.end()) return false;
+    RemoveFile(rel);
+    return true;  // its rows disappeared
+  }
+  if (known == files_.end()) {
+    FileRecord rec;
+    rec.rel_path = rel;
+    rec.store_id = store_.AddFile(rel);
+    store_paths_.push_back(rel);
+    ScanInto(rec, rec.store_id);
+    files_.emplace(rel, std::move(rec));
+    return false;  // a new file's rows go at the end
+  }
+  FileRecord& rec = known->second;
+  const bool same_file = rec.ino != 0 && rec.ino == st.st_ino;
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  if (same_file && !rec.suspect && size == rec.size && MtimeNs(st) == rec.mtime_ns) return false;
+  bool rewritten = !same_file || rec.suspect || size < rec.consumed_to;
+  if (!rewritten) {
+    // Changed: an append keeps the frames already indexed. Check the first
+    // and last; when the size did not change, check every row.
+    rewritten = (rec.first_frame && !FrameMatches(fd, *rec.first_frame, &check_buf_)) ||
+                (rec.last_frame && !FrameMatches(fd, *rec.last_frame, &check_buf_)) ||
+                (size == rec.size && !RowsIntact(fd, rec.store_id));
+  }
+  if (rewritten) {
+    // Rows of the old contents vanish with the old store id at regeneration.
+    FileRecord again;
+    again.rel_path = rel;
+    again.store_id = store_.AddFile(rel);
+    store_paths_.push_back(rel);
+    ScanInto(again, again.store_id);
+    rec = std::move(again);
+    return true;
+  }
+  ScanInto(rec, rec.store_id);
+  return false;
+}
+
+void LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
+  const bool from_start = rec.consumed_to == 0;
+  RowMaker maker(rec.rel_path);
+  if (!from_start) maker.Restore(rec.source, rec.session);
+  EncodedRows rows(store_id, store_.file_literal(store_id));
+  const FileScan scan =
+      ScanFile(root_fd_, rec.rel_path, rec.consumed_to, options_, maker, tools_, reader_, &rows);
+  rec.source = maker.source();
+  rec.session = maker.session();
+  rec.indexed = IsIndexed(maker, options_);
+  rec.suspect = false;
+  RecordScan(rec, scan, from_start);
+  if (rec.indexed) store_.AppendRun(rows.Finish());
+}
+
+bool LiveIndex::RowsIntact(int fd, uint32_t store_id) {
+  for (const auto& run : store_.runs()) {
+    if (run->file_id != store_id) continue;
+    RunDecoder dec(*run, 0);
+    RowView row;
+    while (dec.Next(&row)) {
+      if (!FrameMatches(fd, {row.byte_offset, row.byte_length, row.crc32c}, &check_buf_)) return false;
+    }
+  }
+  return true;
+}
+
+void LiveIndex::RemoveFile(const std::string& rel) { files_.erase(rel); }
+
+void LiveIndex::Regenerate() {
+  // Canonical order: files by path (files_ is ordered so), each file's runs
+  // in the order they were appended (increasing offsets). Rows of removed
+  // files and of replaced contents (store ids no record holds) are dropped.
+  const std::vector<std::shared_ptr<const Run>>& old_runs = store_.runs();
+  std::vector<std::vector<std::shared_ptr<const Run>>> by_id(store_paths_.size());
+  for (const auto& run : old_runs) by_id[run->file_id].push_back(run);
+  RowStore fresh;
+  std::vector<std::string> paths;
+  std::vector<std::shared_ptr<const Run>> runs;
+  for (auto& [path, rec] : files_) {
+    const uint32_t id = fresh.AddFile(path);
+    paths.push_back(path);
+    for (auto& run : by_id[rec.store_id]) {
+      if (run->file_id == id) {
+        runs.push_back(std::move(run));
+      } else {
+        auto copy = std::make_shared<Run>(*run);
+        copy->file_id = id;
+        runs.push_back(std::move(copy));
+      }
+    }
+    rec.store_id = id;
+  }
+  fresh.ReplaceRuns(std::move(runs));
+  store_ = std::move(fresh);
+  store_paths_ = std::move(paths);
+  regenerations_.fetch_add(1);
+}
+
+void LiveIndex::PublishStats() {
+  BuildStats total;
+  for (const auto& [path, rec] : files_) total.Add(rec.stats);
+  total.skipped_non_utf8_names += tree_skips_non_utf8_;
+  total.skipped_unreadable += tree_skips_unreadable_;
+  total.build_seconds = build_seconds_;
+  absl::MutexLock lock(&stats_mu_);
+  stats_ = total;
+}
+
+uint64_t LiveIndex::Size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.rendered_size();
+}
+
+void LiveIndex::Read(uint64_t offset, uint64_t length, std::string* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  store_.Render(offset, length, out);
+}
+
+uint64_t LiveIndex::RowCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.row_count();
+}
+
+uint64_t LiveIndex::MemoryBytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.memory_bytes();
+}
+
+BuildStats LiveIndex::Stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  return stats_;
+}
+
+BuildProgress LiveIndex::Progress() const {
+  return {files_total_.load(), files_done_.load(), bytes_total_.load(), bytes_done_.load()};
+}
+
+IndexSnapshot LiveIndex::Snapshot() const {
+  absl::ReaderMutexLock lock(&mu_);
+  IndexSnapshot snap;
+  snap.files.resize(store_paths_.size());
+  for (const auto& [path, rec] : files_) snap.files[rec.store_id] = rec;
+  snap.runs = store_.runs();
+  return snap;
+}
+
+}  // namespace logdex::index

@@ -1,0 +1,142 @@
+// The index of a log dir as it changes: what the mount serves.
+//
+// A full build lays rows out in canonical order. After that, frames that
+// appear (appends, new files, a torn tail whose '\n' arrives) are added at the
+// end in the order observed, so `tail -f index.ndjson` follows activity and
+// rows never move while their frames are unchanged. When an indexed frame
+// changes or disappears (a file truncated, rewritten, replaced, renamed or
+// deleted) the affected files are rescanned and the whole index is
+// regenerated in canonical order (SPEC §4).
+//
+// Change detection: a TreeWatcher (inotify) names the paths that changed;
+// each is compared with its FileRecord (inode, size, mtime, and the CRC of
+// its first and last frames) and only what differs is read. Cost follows
+// what changed, not the size of the log dir.
+//
+// Thread-safety: all methods may be called from any thread. Readers (Size,
+// Read) share mu_; updates hold it exclusively. Lock order: refresh_mu_
+// before mu_; stats_mu_ is a leaf.
+#ifndef LOGDEX_INDEX_LIVE_INDEX_H_
+#define LOGDEX_INDEX_LIVE_INDEX_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "index/build_stats.h"
+#include "index/file_record.h"
+#include "index/frame_reader.h"
+#include "index/row_maker.h"
+#include "index/row_store.h"
+#include "index/scan_options.h"
+#include "index/tree_watcher.h"
+
+namespace logdex::index {
+
+// How far a full build has got, readable while it runs.
+struct BuildProgress {
+  uint64_t files_total = 0;
+  uint64_t files_done = 0;
+  uint64_t bytes_total = 0;
+  uint64_t bytes_done = 0;
+};
+
+// What an update did to index.ndjson.
+struct IndexUpdate {
+  uint64_t old_size = 0;
+  uint64_t new_size = 0;
+  bool regenerated = false;  // rows may have moved: nothing cached is valid
+  bool changed() const { return regenerated || old_size != new_size; }
+};
+
+// A consistent copy of the index for saving: files in store-id order (a
+// run's file_id is a position in `files`), runs in index order.
+struct IndexSnapshot {
+  std::vector<FileRecord> files;
+  std::vector<std::shared_ptr<const Run>> runs;
+};
+
+class LiveIndex {
+ public:
+  LiveIndex(std::string log_dir, ScanOptions options);
+  ~LiveIndex();
+
+  // Starts watching the tree. Without a watcher (it failed, or this was never
+  // called) every Refresh() rescans the whole tree by stat.
+  absl::Status StartWatching();
+
+  // Replaces everything with a fresh canonical build.
+  absl::Status Build();
+
+  // Replaces everything with saved state, then brings it up to date by stat
+  // (files marked suspect are rescanned). `files` in store-id order.
+  IndexUpdate Restore(IndexSnapshot saved);
+
+  // Applies every change since the last call. Cheap when nothing changed.
+  IndexUpdate Refresh();
+
+  uint64_t Size() const;
+  void Read(uint64_t offset, uint64_t length, std::string* out) const;
+  uint64_t RowCount() const;
+  uint64_t MemoryBytes() const;
+
+  BuildStats Stats() const;
+  BuildProgress Progress() const;
+  IndexSnapshot Snapshot() const;
+  // Bumped by every change; a saver compares it with the last saved one.
+  uint64_t Version() const { return version_.load(); }
+  // Counts of regenerations and of files rescanned whole since start.
+  uint64_t Regenerations() const { return regenerations_.load(); }
+  const std::string& log_dir() const { return log_dir_; }
+
+ private:
+  class Scanner;
+  IndexUpdate ApplyLocked(const TreeChanges& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns true if the index must be regenerated.
+  bool UpdatePath(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool UpdateSubtree(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Scans rec's file from rec.consumed_to (0 for a fresh file) and appends
+  // the rows as a new run.
+  void ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RowsIntact(int fd, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PublishStats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string log_dir_;
+  const ScanOptions options_;
+  const int root_fd_;
+
+  absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::unique_ptr<TreeWatcher> watcher_ ABSL_GUARDED_BY(refresh_mu_);
+
+  mutable absl::Mutex mu_;
+  RowStore store_ ABSL_GUARDED_BY(mu_);
+  // By relative path: iteration is canonical order.
+  std::map<std::string, FileRecord> files_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> store_paths_ ABSL_GUARDED_BY(mu_);  // store id -> path
+  uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
+  double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  FrameTools tools_ ABSL_GUARDED_BY(mu_);
+  FrameReader reader_ ABSL_GUARDED_BY(mu_);
+  std::string check_buf_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex stats_mu_;
+  BuildStats stats_ ABSL_GUARDED_BY(stats_mu_);
+
+  std::atomic<uint64_t> version_{0};
+  std::atomic<uint64_t> regenerations_{0};
+  std::atomic<uint64_t> files_total_{0}, files_done_{0}, bytes_total_{0}, bytes_done_{0};
+};
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_LIVE_INDEX_H_
