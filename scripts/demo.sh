@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usage: scripts/demo.sh [--once] [LOGDIR]
-# Installs dependencies, builds, mounts LOGDIR (default: the bundled tests/data/sample-logs) on
-# a fresh mount point and shows the tree, index.ndjson through jq, and .logdex/status.json.
+# Installs dependencies, builds, mounts LOGDIR (default: the bundled tests/data/sample-logs,
+# read-only) on a fresh mount point and shows the tree, index.ndjson through jq, and
+# .logdex/status.json.
 # Leaves it mounted for you to explore, unless --once is given or stdin is not a terminal.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,12 +12,17 @@ logdir=
 for arg in "$@"; do
   case $arg in
     --once) once=1 ;;
-    -h | --help) sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "demo.sh: unknown option $arg" >&2; exit 2 ;;
     *) [ -z "$logdir" ] || { echo "demo.sh: one LOGDIR only" >&2; exit 2; }; logdir=$arg ;;
   esac
 done
-logdir=${logdir:-$repo/tests/data/sample-logs}
+mount_opts=()
+if [ -z "$logdir" ]; then
+  # The bundled sample is a test fixture: mount it read-only so the demo cannot change it.
+  logdir=$repo/tests/data/sample-logs
+  mount_opts=(-o ro)
+fi
 [ -d "$logdir" ] || { echo "demo.sh: not a directory: $logdir" >&2; exit 2; }
 logdir=$(cd "$logdir" && pwd)
 [ -t 0 ] || once=1
@@ -40,8 +46,8 @@ unmount() {
 trap unmount EXIT
 
 echo
-echo "\$ logdex mount $logdir $mnt"
-timeout 120 "$logdex" mount "$logdir" "$mnt"
+echo "\$ logdex mount $logdir $mnt ${mount_opts[*]}"
+timeout 120 "$logdex" mount "$logdir" "$mnt" "${mount_opts[@]}"
 for _ in $(seq 200); do timeout 5 mountpoint -q "$mnt" && break; sleep 0.1; done
 timeout 5 mountpoint -q "$mnt" || { echo "demo.sh: $mnt did not become a mount point" >&2; exit 1; }
 echo "mounted at: $mnt"
@@ -55,6 +61,7 @@ show ls -la "$mnt"
 echo
 echo "\$ jq -c '{file,source,state,entryType}' $mnt/index.ndjson | head"
 (set +o pipefail; timeout 30 jq -c '{file,source,state,entryType}' "$mnt/index.ndjson" | head)
+show jq -c -s 'map(.source) | group_by(.) | map({(.[0]): length}) | add' "$mnt/index.ndjson"
 echo
 echo "\$ jq -c 'select(.state == \"corrupt\")' $mnt/index.ndjson | head -n 3"
 (set +o pipefail; timeout 30 jq -c 'select(.state == "corrupt")' "$mnt/index.ndjson" | head -n 3)
