@@ -61,7 +61,9 @@ show ls -la "$mnt"
 echo
 echo "\$ jq -c '{file,source,state,entryType}' $mnt/index.ndjson | head"
 (set +o pipefail; timeout 30 jq -c '{file,source,state,entryType}' "$mnt/index.ndjson" | head)
-show jq -c -s 'map(.source) | group_by(.) | map({(.[0]): length}) | add' "$mnt/index.ndjson"
+echo
+echo "\$ jq -c -s 'map(.source) | group_by(.) | map({(.[0]): length}) | add' $mnt/index.ndjson"
+timeout 30 jq -c -s 'map(.source) | group_by(.) | map({(.[0]): length}) | add' "$mnt/index.ndjson"
 echo
 echo "\$ jq -c 'select(.state == \"corrupt\")' $mnt/index.ndjson | head -n 3"
 (set +o pipefail; timeout 30 jq -c 'select(.state == "corrupt")' "$mnt/index.ndjson" | head -n 3)
