@@ -94,6 +94,7 @@ class LiveIndex {
   // Counts of regenerations and of files rescanned whole since start.
   uint64_t Regenerations() const { return regenerations_.load(); }
   const std::string& log_dir() const { return log_dir_; }
+  const ScanOptions& options() const { return options_; }
 
  private:
   class Scanner;

@@ -1,0 +1,31 @@
+// Checking cached rows against the logs they point at (SPEC §6: a cache is
+// trusted only after each cached row is checked against the CRC-32C of the
+// bytes it points at).
+#ifndef LOGDEX_RECOVERY_ROW_VERIFIER_H_
+#define LOGDEX_RECOVERY_ROW_VERIFIER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "index/live_index.h"
+
+namespace logdex::recovery {
+
+struct VerifyResult {
+  std::vector<bool> file_ok;  // by file id: every row of the file matched
+  uint64_t rows_checked = 0;
+  uint64_t rows_bad = 0;
+  uint64_t bytes_read = 0;
+};
+
+// Decodes every row of every run of `saved` on `threads` threads, filling
+// each FileRecord's first_frame, last_frame and counts. With check_bytes,
+// also checks each row against the CRC-32C of root/<file path> at its
+// offset, reading each file sequentially in large pieces.
+VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, int threads,
+                        bool check_bytes);
+
+}  // namespace logdex::recovery
+
+#endif  // LOGDEX_RECOVERY_ROW_VERIFIER_H_

@@ -1,0 +1,142 @@
+#include "recovery/warm_start.h"
+
+#include <stdlib.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "index/sha256.h"
+#include "recovery/row_verifier.h"
+
+namespace logdex::recovery {
+namespace {
+
+uint8_t SourceMask(const index::ScanOptions& options) {
+  uint8_t mask = 0;
+  for (int s = 0; s < index::kSourceCount; ++s) {
+    if (options.sources[s]) mask |= static_cast<uint8_t>(1u << s);
+  }
+  return mask;
+}
+
+std::string RealPath(const std::string& path) {
+  char* real = realpath(path.c_str(), nullptr);
+  if (real == nullptr) return path;
+  std::string out(real);
+  free(real);
+  return out;
+}
+
+index::FileRecord ToRecord(const CachedFile& f) {
+  index::FileRecord rec;
+  rec.rel_path = f.rel_path;
+  rec.ino = f.ino;
+  rec.size = f.size;
+  rec.mtime_ns = f.mtime_ns;
+  rec.consumed_to = f.consumed_to;
+  rec.source = f.source;
+  rec.session = f.session;
+  rec.indexed = f.indexed;
+  return rec;
+}
+
+CachedFile ToCached(const index::FileRecord& rec) {
+  CachedFile f;
+  f.rel_path = rec.rel_path;
+  f.ino = rec.ino;
+  f.size = rec.size;
+  f.mtime_ns = rec.mtime_ns;
+  f.consumed_to = rec.consumed_to;
+  f.source = rec.source;
+  f.session = rec.session;
+  f.indexed = rec.indexed;
+  return f;
+}
+
+}  // namespace
+
+std::string_view StartKindName(StartKind kind) {
+  switch (kind) {
+    case StartKind::kBuilt: return "built";
+    case StartKind::kReused: return "reused";
+    case StartKind::kRebuiltDamaged: return "rebuilt_damaged_cache";
+    case StartKind::kRebuiltForeign: return "rebuilt_foreign_cache";
+  }
+  return "built";
+}
+
+std::string LogDirId(const std::string& log_dir) {
+  index::Sha256 sha;
+  const auto d = sha.Digest(RealPath(log_dir));
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+std::string DefaultCacheDir(const std::string& log_dir) {
+  index::Sha256 sha;
+  const std::string id = sha.HexDigest(RealPath(log_dir)).substr(0, 16);
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return absl::StrCat(xdg, "/logdex/", id);
+  const char* home = getenv("HOME");
+  return absl::StrCat(home != nullptr && home[0] != '\0' ? home : "/root", "/.cache/logdex/", id);
+}
+
+absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string& cache_dir,
+                                      VerifyMode verify) {
+  const absl::Time start = absl::Now();
+  StartReport report;
+  auto build = [&](StartKind kind, std::string detail) -> absl::StatusOr<StartReport> {
+    report.kind = kind;
+    report.detail = std::move(detail);
+    if (absl::Status s = live.Build(); !s.ok()) return s;
+    report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    return report;
+  };
+  absl::StatusOr<CacheImage> image = ReadCacheFile(cache_dir, LogDirId(live.log_dir()));
+  if (!image.ok()) {
+    const absl::Status& s = image.status();
+    if (absl::IsNotFound(s)) return build(StartKind::kBuilt, "");
+    if (absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s)) {
+      return build(StartKind::kRebuiltForeign, std::string(s.message()));
+    }
+    // Damaged (or unreadable): keep it for inspection, never reuse it.
+    (void)QuarantineCacheFile(cache_dir);
+    return build(StartKind::kRebuiltDamaged, std::string(s.message()));
+  }
+  if (image->source_mask != SourceMask(live.options())) {
+    return build(StartKind::kRebuiltForeign, "cache made with another sources= list");
+  }
+  index::IndexSnapshot saved;
+  saved.files.reserve(image->files.size());
+  for (const CachedFile& f : image->files) saved.files.push_back(ToRecord(f));
+  saved.runs = std::move(image->runs);
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Row facts (first/last frames, counts) come from decoding every row; with
+  // verify=full each row's bytes are CRC-checked on the way.
+  const VerifyResult checked = VerifyRows(live.log_dir(), saved, threads, verify == VerifyMode::kFull);
+  for (size_t id = 0; id < saved.files.size(); ++id) {
+    if (!checked.file_ok[id]) {
+      saved.files[id].suspect = true;
+      ++report.files_rescanned;
+    }
+  }
+  report.rows_checked = checked.rows_checked;
+  live.Restore(std::move(saved));
+  report.kind = StartKind::kReused;
+  report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return report;
+}
+
+absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
+                       const BeforeRenameHook& before_rename) {
+  const index::IndexSnapshot snap = live.Snapshot();
+  CacheImage image;
+  image.log_dir_id = LogDirId(live.log_dir());
+  image.source_mask = SourceMask(live.options());
+  image.files.reserve(snap.files.size());
+  for (const index::FileRecord& rec : snap.files) image.files.push_back(ToCached(rec));
+  image.runs = snap.runs;
+  return WriteCacheFile(cache_dir, image, before_rename);
+}
+
+}  // namespace logdex::recovery
