@@ -259,6 +259,22 @@ TEST_F(JsonValidatorTest, OneValidatorJudgesManyTextsInTurn) {
   ExpectValid(R"({"a":"\ud800"})");
 }
 
+TEST_F(JsonValidatorTest, BracketsInsideStringsDoNotCountAsNesting) {
+  ExpectValid("{\"a\":\"" + std::string(5000, '[') + std::string(5000, '{') + "\"}");
+  ExpectValid("{\"" + std::string(2000, '[') + "\":1}");
+}
+
+TEST_F(JsonValidatorTest, NonJsonWhitespaceAroundTheObjectIsInvalid) {
+  ExpectInvalid("\v{}");
+  ExpectInvalid("{}\f");
+  ExpectInvalid("\xC2\xA0{}");  // U+00A0
+}
+
+TEST_F(JsonValidatorTest, NulInsideAKeyIsInvalidButEscapedNulIsValid) {
+  ExpectInvalid(std::string("{\"a\0\":1}", 8));
+  ExpectValid(R"({"a\u0000":1})");
+}
+
 TEST_F(JsonValidatorTest, LongValidObjectIsValid) {
   std::string s = "{";
   for (int i = 0; i < 20000; ++i) {

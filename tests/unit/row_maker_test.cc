@@ -638,6 +638,33 @@ TEST_F(RowMakerTest, PiDuplicateMembersCountTheirFirstOccurrence) {
   EXPECT_EQ(Row(kSegment, line), kActivePiRow);
 }
 
+TEST_F(RowMakerTest, PiStringFieldsAreComparedDecoded) {
+  // schema and payloadSha256 are JSON strings: escapes decode before comparing.
+  Sha256 sha;
+  std::string escaped_hash = "\"";
+  for (char c : sha.HexDigest(Pi{}.payload)) {  // every digit as \u00XX
+    char esc[7];
+    std::snprintf(esc, sizeof esc, "\\u%04X", static_cast<unsigned>(c));
+    escaped_hash += esc;
+  }
+  escaped_hash += "\"";
+  EXPECT_EQ(Row(kSegment, PiLine({.schema = R"("pi.session_store_v2\u002esegment_frame.v1")"})),
+            kActivePiRow);
+  EXPECT_EQ(Row(kSegment, PiLine({.payloadSha256 = escaped_hash})), kActivePiRow);
+}
+
+TEST_F(RowMakerTest, PiStoreNamedJustV2HasAnEmptySessionId) {
+  EXPECT_EQ(
+      Row(".v2/segments/1.seg", PiLine({})),
+      R"({"source":"pi","state":"active","entryType":"message","entryId":"e1","parentEntryId":"e0","sessionId":"","timestamp":"2026-01-28T10:00:00Z","entrySeq":1})");
+}
+
+TEST_F(RowMakerTest, PiStoreNameLosesOnlyOneTrailingV2) {
+  EXPECT_EQ(
+      Row("a.v2.v2/segments/1.seg", PiLine({})),
+      R"({"source":"pi","state":"active","entryType":"message","entryId":"e1","parentEntryId":"e0","sessionId":"a.v2","timestamp":"2026-01-28T10:00:00Z","entrySeq":1})");
+}
+
 TEST_F(RowMakerTest, PiFramesOfOneSegmentAreJudgedEachOnTheirOwn) {
   EXPECT_EQ(Rows(kSegment, {PiLine({}), "garbage", PiLine({.payloadBytes = "1"}),
                             PiLine({.schema = "7"}), PiLine({.entrySeq = "2"})}),
