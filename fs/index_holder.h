@@ -6,6 +6,12 @@
 // hold a shared_ptr to an immutable snapshot, so a later issue can swap in an
 // updated index (live growth) without disturbing readers of the old one.
 //
+// Known limit: libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS
+// (do_init drops the capability), so the kernel serializes LOOKUPs within one
+// directory. While the first lookup of /index.ndjson builds, first lookups of
+// other root names queue behind it in the kernel; everything else (getattr,
+// read, readdir, lookups elsewhere and revalidations) is served meanwhile.
+//
 // Lock order: build_mu_ before mu_. mu_ is never held during a build.
 #ifndef LOGDEX_FS_INDEX_HOLDER_H_
 #define LOGDEX_FS_INDEX_HOLDER_H_
