@@ -54,10 +54,9 @@ is_mounted() {
 
 # daemon_pids MNT: pids of logdex processes whose arguments include MNT.
 daemon_pids() {
-  local mnt=$1 proc exe
+  local mnt=$1 proc
   for proc in /proc/[0-9]*; do
-    exe=$(readlink -- "$proc/exe" 2>/dev/null) || continue
-    [ "$exe" = "$LOGDEX" ] || continue
+    [ "$proc/exe" -ef "$LOGDEX" ] 2>/dev/null || continue  # same file, no fork per process
     if tr '\0' '\n' <"$proc/cmdline" 2>/dev/null | grep -qxF -- "$mnt"; then
       echo "${proc#/proc/}"
     fi

@@ -33,6 +33,16 @@ leftover_mounts() {
     while IFS= read -r m; do printf '%b\n' "$m"; done
 }
 
+# logdex processes (by pid) still running with an argument under our temp root.
+leftover_daemons() {
+  local proc
+  for proc in /proc/[0-9]*; do
+    [ "$proc/exe" -ef "$logdex" ] 2>/dev/null || continue  # same file, no fork per process
+    tr '\0' '\n' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$tmproot/" && echo "${proc#/proc/}"
+  done
+  return 0
+}
+
 passed=0
 failed=0
 failures=()
@@ -49,6 +59,18 @@ for test in "$here"/t_*.sh; do
       echo "  $m" >>"$log"
       timeout 20 fusermount3 -u -- "$m" 2>/dev/null || timeout 20 fusermount3 -uz -- "$m" 2>/dev/null || true
     done <<<"$left"
+    [ "$rc" -ne 0 ] || rc=1
+  fi
+  pids=$(leftover_daemons)
+  for _ in $(seq 50); do  # a daemon may take a moment to exit after its unmount
+    [ -n "$pids" ] || break
+    sleep 0.1
+    pids=$(leftover_daemons)
+  done
+  if [ -n "$pids" ]; then
+    echo "logdex daemons left running after $name (killing): $pids" >>"$log"
+    # shellcheck disable=SC2086  # one pid per word
+    kill -9 $pids 2>/dev/null || true
     [ "$rc" -ne 0 ] || rc=1
   fi
   if [ "$rc" -eq 0 ]; then
