@@ -391,7 +391,9 @@ TEST(CacheCodecTest, ADamagedLz4FrameWithRightChecksumsIsDataLoss) {
     const absl::StatusCode code = DecodeCode(bad);
     // A flip in the LZ4 content may still inflate to the same bytes only if
     // it lands in an unused bit; anything else must be caught.
-    if (code != StatusCode::kOk) EXPECT_EQ(code, StatusCode::kDataLoss) << at;
+    if (code != StatusCode::kOk) {
+      EXPECT_EQ(code, StatusCode::kDataLoss) << at;
+    }
   }
 }
 

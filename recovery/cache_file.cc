@@ -1,0 +1,179 @@
+// The cache file on disk: atomic replace, whole-file read, quarantine.
+// Encoding and decoding are in cache_codec.cc.
+#include "recovery/cache_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "recovery/cache_format.h"
+
+namespace logdex::recovery {
+namespace {
+
+// An fd closed when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now, reporting the error close(2) may carry for written data.
+  int Close() {
+    const int rc = close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+absl::Status Errno(std::string_view what, const std::string& path) {
+  return absl::ErrnoToStatus(errno, absl::StrFormat("%s %s", what, path));
+}
+
+// mkdir -p with kCacheDirMode for each directory it creates.
+absl::Status MakeDirs(const std::string& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("empty cache dir");
+  for (size_t end = 1; end <= dir.size(); ++end) {
+    if (end != dir.size() && dir[end] != '/') continue;
+    const std::string prefix = dir.substr(0, end);
+    if (mkdir(prefix.c_str(), kCacheDirMode) == 0 || errno == EEXIST) continue;
+    return Errno("cannot create cache dir", prefix);
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return Errno("cannot stat cache dir", dir);
+  if (!S_ISDIR(st.st_mode)) return absl::FailedPreconditionError(absl::StrCat(dir, " is not a directory"));
+  return absl::OkStatus();
+}
+
+absl::Status FsyncDir(const std::string& dir) {
+  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return Errno("cannot open cache dir", dir);
+  if (fsync(fd.get()) != 0) return Errno("cannot fsync cache dir", dir);
+  return absl::OkStatus();
+}
+
+absl::Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("cannot write", path);
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+// Removes temp files left by writers that died before their rename (a crash
+// between open and rename). Best effort: a live writer's file is left alone,
+// and no temp file is ever read, so a leftover only wastes space.
+void RemoveStaleTempFiles(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  absl::Cleanup close_dir = [d] { closedir(d); };
+  const std::string prefix = absl::StrFormat("%s%s", kCacheFileName, kTempInfix);
+  while (const dirent* e = readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = name.substr(prefix.size());
+    int pid = 0;
+    const std::string_view digits = rest.substr(0, rest.find('.'));
+    if (!absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &pid) || pid <= 0) continue;
+    if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    unlinkat(dirfd(d), e->d_name, 0);
+  }
+}
+
+std::atomic<uint64_t> temp_counter{0};
+
+}  // namespace
+
+std::string CacheFilePath(const std::string& dir) { return absl::StrFormat("%s/%s", dir, kCacheFileName); }
+
+absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
+                            const BeforeRenameHook& before_rename) {
+  if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
+  RemoveStaleTempFiles(dir);
+  const std::string bytes = EncodeCache(image);
+  const std::string path = CacheFilePath(dir);
+  const std::string temp =
+      absl::StrFormat("%s%s%d.%d", path, kTempInfix, getpid(), temp_counter.fetch_add(1));
+
+  Fd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kCacheFileMode));
+  if (fd.get() < 0) return Errno("cannot create", temp);
+  // Until the rename, the temp file is ours to remove: on an error return
+  // and on an exception thrown by the hook alike.
+  absl::Cleanup remove_temp = [&temp] { unlink(temp.c_str()); };
+  if (absl::Status s = WriteAll(fd.get(), bytes, temp); !s.ok()) return s;
+  if (fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
+  if (fd.Close() != 0) return Errno("cannot close", temp);
+  if (before_rename) before_rename();
+  if (rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename into place", path);
+  std::move(remove_temp).Cancel();
+  // The rename is durable only once the directory is.
+  return FsyncDir(dir);
+}
+
+absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_view expected_log_dir_id) {
+  const std::string path = CacheFilePath(dir);
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no cache file ", path));
+    return Errno("cannot open", path);
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return Errno("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return absl::DataLossError(absl::StrCat(path, " is not a regular file"));
+  // The body is at most kMaxUncompressedSize plus LZ4 overhead; a larger
+  // file is damaged and is not read into memory.
+  const uint64_t max_size = kHeaderSize + kMaxUncompressedSize + (kMaxUncompressedSize >> 7);
+  if (static_cast<uint64_t>(st.st_size) > max_size) {
+    return absl::DataLossError(absl::StrFormat("%s is %d bytes, more than any cache", path, st.st_size));
+  }
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  while (true) {
+    const ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("cannot read", path);
+    if (n == 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+    if (bytes.size() > max_size) return absl::DataLossError(absl::StrCat(path, " grew while read"));
+  }
+  absl::StatusOr<CacheImage> image = DecodeCache(bytes, expected_log_dir_id);
+  if (!image.ok()) {
+    return absl::Status(image.status().code(), absl::StrCat(path, ": ", image.status().message()));
+  }
+  return image;
+}
+
+absl::Status QuarantineCacheFile(const std::string& dir) {
+  const std::string path = CacheFilePath(dir);
+  const std::string bad = absl::StrFormat("%s%s", path, kBadSuffix);
+  if (rename(path.c_str(), bad.c_str()) != 0) {
+    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no cache file ", path));
+    return Errno("cannot move aside", path);
+  }
+  return FsyncDir(dir);
+}
+
+}  // namespace logdex::recovery
