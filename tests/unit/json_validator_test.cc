@@ -287,5 +287,42 @@ TEST_F(JsonValidatorTest, LongValidObjectIsValid) {
   ExpectInvalid(s);
 }
 
+// Both checkers must agree on texts near valid ones, not only on the cases
+// above: mutate valid objects byte by byte and compare their answers.
+TEST(JsonValidatorAgreement, CheckersAgreeOnMutationsOfValidObjects) {
+  const std::string seeds[] = {
+      R"({"a":1,"b":[true,false,null],"c":{"d":"e\n\u00e9\ud800"},"f":-1.5e+300})",
+      R"({"type":"user","uuid":"0a1b","message":{"content":[{"type":"text","text":"hi"}]}})",
+      "{\"k\":\"caf\xC3\xA9 \xF0\x9F\x98\x80\"}",
+      R"({"n":123456789012345678901234567890,"z":0,"m":-0.0})",
+  };
+  const char kBytes[] = {'{', '}', '[', ']', '"', '\\', ':', ',', ' ', '\n', '0', '-', 'e', '.',
+                         'u', 'x', '\x00', '\x1f', '\x7f', '\x80', '\xC3', '\xED', '\xF0', '\xFF'};
+  JsonValidator validator;
+  uint32_t x = 1;
+  auto next = [&] { return (x = x * 1103515245u + 12345u) >> 8; };
+  int disagreements = 0;
+  for (int i = 0; i < 40000 && disagreements < 10; ++i) {
+    std::string text = seeds[next() % std::size(seeds)];
+    for (int m = 1 + next() % 3; m > 0 && !text.empty(); --m) {
+      const size_t pos = next() % text.size();
+      const char b = kBytes[next() % sizeof kBytes];
+      switch (next() % 3) {
+        case 0: text[pos] = b; break;
+        case 1: text.insert(pos, 1, b); break;
+        default: text.erase(pos, 1 + next() % 3); break;
+      }
+    }
+    std::string padded = text + std::string(kJsonPadding, '}');
+    const bool strict = StrictJsonObject(text);
+    const bool fast = validator.IsObject(std::string_view(padded).substr(0, text.size()));
+    if (strict != fast) {
+      ++disagreements;
+      ADD_FAILURE() << "StrictJsonObject=" << strict << " IsObject=" << fast << " on "
+                    << ::testing::PrintToString(text);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace logdex::index
