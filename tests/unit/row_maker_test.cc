@@ -214,6 +214,11 @@ TEST_F(RowMakerTest, CodexPayloadIdIsDecoded) {
             R"({"source":"codex","state":"active","entryType":"session_meta","sessionId":"a/b"})");
 }
 
+TEST_F(RowMakerTest, CodexPayloadIsReadThroughWhitespaceAndItsFirstOccurrence) {
+  EXPECT_EQ(Row("c.jsonl", R"({"type":"session_meta", "payload" : { "cwd" : "/w" , "id" : "p1" } ,"payload":{"id":"p2"}})"),
+            R"({"source":"codex","state":"active","entryType":"session_meta","sessionId":"p1"})");
+}
+
 // ---- jsonl ----
 
 TEST_F(RowMakerTest, JsonlReadsIdParentIdTypeAndTimestamp) {

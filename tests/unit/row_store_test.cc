@@ -68,10 +68,12 @@ class RowGen {
 
   std::string Uuid(bool upper) {
     static constexpr char kLower[] = "0123456789abcdef", kUpper[] = "0123456789ABCDEF";
+    const char* digits = upper ? kUpper : kLower;
     std::string s;
     for (int i = 0; i < 32; ++i) {
       if (i == 8 || i == 12 || i == 16 || i == 20) s += '-';
-      s += (upper ? kUpper : kLower)[Next() % 16];
+      const uint32_t d = Next() % 16;
+      s += digits[d];
     }
     return s;
   }
