@@ -1,6 +1,7 @@
 // Which files of a log dir are log files, in canonical order (SPEC §1, §4).
 #include "index/log_tree.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -240,6 +241,36 @@ TEST_F(LogTreeTest, UnreadableDirectoryIsCountedAndTheRestListed) {
   ASSERT_EQ(chmod(dir_.Path("locked").c_str(), 0), 0);
   EXPECT_THAT(List(), ElementsAre("open/b.jsonl"));
   EXPECT_EQ(tree_.unreadable_dirs, 1u);
+}
+
+TEST_F(LogTreeTest, SubtreeListingKeepsRootRelativePathsAndExclusions) {
+  Write("a.jsonl");
+  Write("s1.v2/segments/1.seg");
+  Write("s1.v2/index/offsets.jsonl");
+  Write("s1.v2/other.jsonl");
+  absl::StatusOr<LogTree> tree = ListLogFiles(dir_.path(), "s1.v2");
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  std::vector<std::string> paths;
+  for (const LogFile& f : tree->files) paths.push_back(f.rel_path);
+  EXPECT_THAT(paths, ElementsAre("s1.v2/other.jsonl", "s1.v2/segments/1.seg"));
+}
+
+TEST_F(LogTreeTest, IsIndexablePathAppliesTheSameRules) {
+  Write("s/segments/1.seg");
+  Write("s/index/offsets.jsonl");
+  const int root_fd = open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(root_fd, 0);
+  EXPECT_TRUE(IsIndexablePath(root_fd, "a.jsonl"));
+  EXPECT_TRUE(IsIndexablePath(root_fd, "sub/index.ndjson"));
+  EXPECT_TRUE(IsIndexablePath(root_fd, "s/segments/1.seg"));
+  EXPECT_TRUE(IsIndexablePath(root_fd, "t/index/offsets.jsonl"));  // no t/segments
+  EXPECT_TRUE(IsIndexablePath(root_fd, "sub/.logdex/x.jsonl"));
+  EXPECT_FALSE(IsIndexablePath(root_fd, "index.ndjson"));
+  EXPECT_FALSE(IsIndexablePath(root_fd, ".logdex/x.jsonl"));
+  EXPECT_FALSE(IsIndexablePath(root_fd, "s/index/offsets.jsonl"));
+  EXPECT_FALSE(IsIndexablePath(root_fd, "a.txt"));
+  EXPECT_FALSE(IsIndexablePath(root_fd, "bad\xff.jsonl"));
+  close(root_fd);
 }
 
 TEST(ListLogFiles, MissingRootIsAnError) {

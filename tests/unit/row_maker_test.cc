@@ -433,6 +433,46 @@ TEST_F(RowMakerTest, FileNameIsRenderedAsAJsonString) {
                     "\",\"source\":\"jsonl\",\"state\":\"active\"}\n"});
 }
 
+// ---- resuming a file scanned before ----
+
+TEST_F(RowMakerTest, RestoredSourceAppliesToLaterFrames) {
+  RowMaker maker("a.jsonl");
+  maker.Restore(Source::kClaude, std::nullopt);
+  EXPECT_EQ(maker.source(), Source::kClaude);
+  const std::string frame = R"({"id":"i","uuid":"u"})" "\n";
+  const std::string buf = frame + std::string(kJsonPadding, 'x');
+  std::string row;
+  AppendRow("\"a.jsonl\"", maker.MakeRow(100, std::string_view(buf).substr(0, frame.size()), tools_),
+            &row);
+  EXPECT_EQ(row, R"({"file":"a.jsonl","byteOffset":100,"byteLength":22,"crc32c":")" +
+                     Hex8(Crc32c(frame)) +
+                     R"(","source":"claude","state":"active","entryId":"u"})"
+                     "\n");
+}
+
+TEST_F(RowMakerTest, RestoredCodexSessionAppliesToLaterFrames) {
+  RowMaker maker("c.jsonl");
+  maker.Restore(Source::kCodex, std::string("p1"));
+  std::string buf = "{\"type\":\"turn\"}\n" + std::string(kJsonPadding, 'x');
+  const RowView& row = maker.MakeRow(0, std::string_view(buf).substr(0, 16), tools_);
+  EXPECT_EQ(row.source, Source::kCodex);
+  EXPECT_EQ(row.session_id, std::optional<std::string_view>("p1"));
+}
+
+TEST_F(RowMakerTest, CodexSessionIsKeptForResuming) {
+  RowMaker maker("c.jsonl");
+  std::string buf = R"({"type":"session_meta","payload":{"id":"p9"}})" "\n" + std::string(kJsonPadding, 'x');
+  maker.MakeRow(0, std::string_view(buf).substr(0, 46), tools_);
+  EXPECT_EQ(maker.source(), Source::kCodex);
+  EXPECT_EQ(maker.session(), std::optional<std::string>("p9"));
+}
+
+TEST_F(RowMakerTest, PiIgnoresARestoredSource) {
+  RowMaker maker(kSegment);
+  maker.Restore(Source::kJsonl, std::nullopt);
+  EXPECT_EQ(maker.source(), Source::kPi);
+}
+
 // ---- pi: which files ----
 
 TEST_F(RowMakerTest, SegmentFileInAV2StoreIsPiWithTheStoreNameAsSessionId) {
