@@ -5,23 +5,12 @@
 
 #include "index/json_string.h"
 #include "index/row_format.h"
+#include "index/row_store_format.h"
 
 namespace logdex::index {
 namespace {
 
-// String slots of a row, in row order, and how each value is stored.
-enum Slot { kType, kId, kParent, kSession, kTime, kSlots };
-enum Tag : uint8_t {
-  kAbsent = 0,
-  kSameAsPrevious = 1,  // the previous row's value in this slot
-  kPreviousId = 2,      // the previous row's entryId (parent slot)
-  kLiteral = 3,         // varint length, bytes
-  kUuid = 4,            // lowercase 8-4-4-4-12 hex UUID as 16 bytes
-  kTimestamp = 5,       // YYYY-MM-DDTHH:MM:SS.mmmZ as its 17 digits, one u64
-  kHex8 = 6,            // 8 lowercase hex digits as 4 bytes
-};
-constexpr int kTagBits = 3;
-constexpr uint8_t kHasSeq = 1u << 5;
+using namespace row_format;  // NOLINT: the format's own names
 
 void PutVarint(uint64_t v, std::string* out) {
   while (v >= 0x80) {
@@ -61,7 +50,6 @@ int LowerHex(char c) {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr int kUuidDashes[] = {8, 13, 18, 23};
-constexpr std::string_view kTimestampShape = "0000-00-00T00:00:00.000Z";
 
 bool PackUuid(std::string_view s, std::string* out) {
   if (s.size() != 36) return false;
@@ -169,7 +157,7 @@ void RunBuilder::Add(const RowView& row) {
   PutFixed(row.crc32c, 4, &d);
   const bool active = row.error == FrameError::kNone;
   uint8_t head = static_cast<uint8_t>(row.source) | static_cast<uint8_t>(row.error) << 2;
-  if (active && row.entry_seq) head |= kHasSeq;
+  if (active && row.entry_seq) head |= kHasEntrySeq;
   d.push_back(static_cast<char>(head));
   prev_end_ = row.byte_offset + row.byte_length;
   if (active) {
@@ -278,7 +266,7 @@ bool RunDecoder::Next(RowView* row) {
   for (int s = 0; s < kSlots; ++s) {
     if (present_[s]) *out[s] = std::string_view(strings_[s]);
   }
-  if (head & kHasSeq) row->entry_seq = GetVarint(d, &pos_);
+  if (head & kHasEntrySeq) row->entry_seq = GetVarint(d, &pos_);
   return true;
 }
 
@@ -322,7 +310,7 @@ uint64_t RowStore::memory_bytes() const {
 
 void RowStore::Render(uint64_t offset, uint64_t length, std::string* out) const {
   if (offset >= rendered_size_ || length == 0) return;
-  uint64_t end = std::min(rendered_size_, offset + length);
+  const uint64_t end = offset + std::min(length, rendered_size_ - offset);  // no overflow
   size_t r = static_cast<size_t>(
       std::upper_bound(run_starts_.begin(), run_starts_.end(), offset) - run_starts_.begin() - 1);
   std::string text;
