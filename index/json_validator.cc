@@ -180,12 +180,14 @@ after_value:
 
 struct JsonValidator::Impl {
   simdjson::dom::parser parser;
+  bool have_dom = false;  // parser holds the last accepted text
 };
 
 JsonValidator::JsonValidator() : impl_(std::make_unique<Impl>()) {}
 JsonValidator::~JsonValidator() = default;
 
 bool JsonValidator::IsObject(std::string_view text) {
+  impl_->have_dom = false;
   if (!StartsWithBrace(text)) return false;
   const auto* buf = reinterpret_cast<const uint8_t*>(text.data());
   simdjson::dom::element root;
@@ -196,11 +198,38 @@ bool JsonValidator::IsObject(std::string_view text) {
     if (!err) return root.type() == simdjson::dom::element_type::OBJECT;
   } else {
     err = impl_->parser.parse(buf, text.size(), false).get(root);
-    if (!err) return root.type() == simdjson::dom::element_type::OBJECT;
+    if (!err) {
+      impl_->have_dom = root.type() == simdjson::dom::element_type::OBJECT;
+      return impl_->have_dom;
+    }
   }
   // simdjson refuses a few texts the contract accepts (unpaired surrogates,
   // numbers beyond double range, 1024 levels): let the exact checker judge.
   return StrictJsonObject(text);
+}
+
+bool JsonValidator::FirstStringMembers(std::span<const std::string_view> names,
+                                       std::span<std::optional<std::string_view>> out) {
+  if (!impl_->have_dom) return false;
+  simdjson::dom::object object;
+  if (impl_->parser.doc.root().get_object().get(object)) return false;
+  constexpr size_t kMaxNames = 8;
+  if (names.size() > kMaxNames || out.size() < names.size()) return false;
+  bool seen[kMaxNames] = {};
+  size_t wanted = 0, found = 0;
+  for (std::string_view n : names) wanted += n.empty() ? 0 : 1;
+  for (const simdjson::dom::key_value_pair field : object) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (seen[i] || names[i].empty() || field.key != names[i]) continue;
+      seen[i] = true;  // the first occurrence counts, whatever its type
+      ++found;
+      std::string_view s;
+      if (!field.value.get_string().get(s)) out[i] = s;
+      break;
+    }
+    if (found == wanted) break;
+  }
+  return true;
 }
 
 }  // namespace logdex::index

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string_view>
 
 namespace logdex::index {
@@ -37,6 +39,14 @@ class JsonValidator {
   // Same answer as StrictJsonObject(text). text.data()+text.size() must be
   // followed by at least kJsonPadding readable bytes.
   bool IsObject(std::string_view text);
+
+  // After IsObject() accepted a text through simdjson: sets out[i] to the
+  // value of the first top-level member named names[i] when that value is a
+  // string (decoded; valid until the next IsObject call), and returns true.
+  // Returns false, setting nothing, when the exact checker accepted the text
+  // instead; the caller then reads the raw text (json_members.h).
+  bool FirstStringMembers(std::span<const std::string_view> names,
+                          std::span<std::optional<std::string_view>> out);
 
  private:
   struct Impl;

@@ -100,7 +100,7 @@ const RowView& RowMaker::MakeRow(uint64_t offset, std::string_view frame, FrameT
     row_.error = PiCheck(body, tools);
     if (row_.error != FrameError::kNone) return row_;
   }
-  FillActive(body);
+  FillActive(body, tools.validator);
   return row_;
 }
 
@@ -156,9 +156,23 @@ FrameError RowMaker::PiCheck(std::string_view body, FrameTools& tools) {
   return FrameError::kNone;
 }
 
-void RowMaker::FillActive(std::string_view body) {
+void RowMaker::FillActive(std::string_view body, JsonValidator& validator) {
   const auto& names = kFieldNames[static_cast<int>(*source_)];
   const bool pi = *source_ == Source::kPi;
+  if (!pi) {
+    // Strings straight from the parse that validated the frame, when simdjson
+    // did (pi needs raw bytes and entrySeq, so it reads the text below).
+    std::array<std::optional<std::string_view>, kSlots> got;
+    if (validator.FirstStringMembers(names, got)) {
+      row_.entry_type = got[kType];
+      row_.entry_id = got[kId];
+      row_.parent_entry_id = got[kParent];
+      row_.session_id = *source_ == Source::kCodex ? std::nullopt : got[kSession];
+      row_.timestamp = got[kTime];
+      if (*source_ == Source::kCodex && session_) row_.session_id = std::string_view(*session_);
+      return;
+    }
+  }
   // entrySeq is read for pi only; its slot is the last.
   std::array<std::string_view, kSlots + 1> want;
   for (int i = 0; i < kSlots; ++i) want[i] = names[i];

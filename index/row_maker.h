@@ -46,7 +46,7 @@ class RowMaker {
   void Restore(std::optional<Source> source, std::optional<std::string> session);
 
  private:
-  void FillActive(std::string_view body);
+  void FillActive(std::string_view body, JsonValidator& validator);
   FrameError PiCheck(std::string_view body, FrameTools& tools);
   void Decide(std::string_view body);
 
