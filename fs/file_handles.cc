@@ -33,9 +33,36 @@ absl::Status BackingFileHandle::Read(uint64_t offset, size_t size, std::string* 
   return absl::OkStatus();
 }
 
-absl::Status IndexFileHandle::Read(uint64_t offset, size_t size, std::string* out) const {
-  snap_->index->Read(offset, size, out);
+absl::StatusOr<size_t> FileHandle::Write(absl::string_view /*data*/, uint64_t /*offset*/) {
+  return PosixError(EBADF, "write to a read-only file");
+}
+
+absl::StatusOr<size_t> BackingFileHandle::Write(absl::string_view data, uint64_t offset) {
+  for (;;) {
+    ssize_t n = ::pwrite(fd_.get(), data.data(), data.size(), static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return PosixError(errno, "pwrite");
+  }
+}
+
+absl::Status BackingFileHandle::Flush() {
+  // What close(2) of the caller's descriptor would do to the backing file
+  // (e.g. report delayed write errors, drop POSIX locks), without closing the
+  // fd this handle still needs.
+  int dup_fd = ::dup(fd_.get());
+  if (dup_fd < 0) return PosixError(errno, "dup");
+  if (::close(dup_fd) != 0 && errno != EINTR) return PosixError(errno, "close");
   return absl::OkStatus();
+}
+
+absl::Status BackingFileHandle::Fsync(bool datasync) {
+  int rc = datasync ? ::fdatasync(fd_.get()) : ::fsync(fd_.get());
+  if (rc != 0) return PosixError(errno, datasync ? "fdatasync" : "fsync");
+  return absl::OkStatus();
+}
+
+absl::Status IndexFileHandle::Read(uint64_t offset, size_t size, std::string* out) const {
+  return holder_->ReadFresh(offset, size, out);
 }
 
 absl::Status RenderedFileHandle::Read(uint64_t offset, size_t size, std::string* out) const {
@@ -44,6 +71,10 @@ absl::Status RenderedFileHandle::Read(uint64_t offset, size_t size, std::string*
 }
 
 std::string ProcFdPath(int fd) { return absl::StrCat("/proc/self/fd/", fd); }
+
+int BackingOpenFlags(int fuse_flags) {
+  return (fuse_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT)) | O_CLOEXEC;
+}
 
 absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd) {
   int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

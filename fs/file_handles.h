@@ -1,7 +1,8 @@
 // What an open file or directory of the mount holds between open and release.
 //
-// The kernel hands back fi->fh on every read; it holds a FileHandle* or a
-// DirHandle* made by LogdexFs::DoOpen / DoOpendir and deleted in release.
+// The kernel hands back fi->fh on every read and write; it holds a
+// FileHandle* or a DirHandle* made by LogdexFs::DoOpen / DoCreate /
+// DoOpendir and deleted in release.
 #ifndef LOGDEX_FS_FILE_HANDLES_H_
 #define LOGDEX_FS_FILE_HANDLES_H_
 
@@ -14,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "fs/index_holder.h"
 #include "fs/unique_fd.h"
 
@@ -24,27 +26,45 @@ class FileHandle {
   virtual ~FileHandle() = default;
   // Appends up to `size` bytes from `offset` to *out (fewer at end of file).
   virtual absl::Status Read(uint64_t offset, size_t size, std::string* out) const = 0;
+  // Writes `data` at `offset`; returns the count written. Only backing files
+  // are ever opened for writing (the kernel refuses writes to a handle opened
+  // read-only), so the default is EBADF.
+  virtual absl::StatusOr<size_t> Write(absl::string_view data, uint64_t offset);
+  // close(2) of one of the file's descriptors (flush) and fsync(2).
+  virtual absl::Status Flush() { return absl::OkStatus(); }
+  virtual absl::Status Fsync(bool datasync) { return absl::OkStatus(); }
+  // The backing fd, or -1 for virtual files (setattr on an open file).
+  virtual int fd() const { return -1; }
 };
 
-// A backing file, opened O_RDONLY; bytes pass through unchanged.
+// A backing file, opened with the caller's flags (O_APPEND, O_TRUNC, O_SYNC
+// ... kept); bytes pass through unchanged.
 class BackingFileHandle : public FileHandle {
  public:
   explicit BackingFileHandle(UniqueFd fd) : fd_(std::move(fd)) {}
   absl::Status Read(uint64_t offset, size_t size, std::string* out) const override;
+  // One pwrite(2). On an O_APPEND fd Linux ignores `offset` and appends at
+  // the real end of file atomically, which is what concurrent appenders
+  // (through the mount or straight into the log dir) rely on; the kernel's
+  // offset for an O_APPEND write is only its possibly stale idea of EOF.
+  absl::StatusOr<size_t> Write(absl::string_view data, uint64_t offset) override;
+  absl::Status Flush() override;
+  absl::Status Fsync(bool datasync) override;
+  int fd() const override { return fd_.get(); }
 
  private:
   const UniqueFd fd_;
 };
 
-// /index.ndjson: reads the snapshot that was current at open, so one open
-// file never changes under its reader.
+// /index.ndjson: reads the live index as it is at each read (refreshed
+// first), so a reader that keeps the file open sees rows appended later.
 class IndexFileHandle : public FileHandle {
  public:
-  explicit IndexFileHandle(std::shared_ptr<const IndexSnapshot> snap) : snap_(std::move(snap)) {}
+  explicit IndexFileHandle(IndexHolder* holder) : holder_(holder) {}
   absl::Status Read(uint64_t offset, size_t size, std::string* out) const override;
 
  private:
-  const std::shared_ptr<const IndexSnapshot> snap_;
+  IndexHolder* const holder_;  // outlives every handle (owned by LogdexFs)
 };
 
 // status.json / metrics.prom: text rendered at open, served as is.
@@ -75,6 +95,13 @@ absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd);
 
 // "/proc/self/fd/N": how an O_PATH fd is reopened for I/O or access checks.
 std::string ProcFdPath(int fd);
+
+// The flags a backing file is opened with for a FUSE open/create: the
+// caller's (O_APPEND, O_TRUNC, O_SYNC ... kept) less what the kernel already
+// dealt with (O_CREAT, O_EXCL, O_NOCTTY), O_NOFOLLOW (the /proc/self/fd magic
+// link must be followed) and O_DIRECT (our buffers are not aligned; the
+// kernel's FUSE side already bypassed its own page cache), plus O_CLOEXEC.
+int BackingOpenFlags(int fuse_flags);
 
 }  // namespace logdex::fs
 

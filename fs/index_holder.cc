@@ -2,7 +2,18 @@
 
 #include <utility>
 
+#include "absl/time/clock.h"
+
 namespace logdex::fs {
+namespace {
+
+struct timespec Now() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+}  // namespace
 
 absl::string_view IndexStateName(IndexState state) {
   switch (state) {
@@ -18,46 +29,122 @@ absl::string_view IndexStateName(IndexState state) {
   return "unknown";
 }
 
-IndexHolder::IndexHolder(std::string log_dir, index::ScanOptions options)
-    : log_dir_(std::move(log_dir)), options_(options) {}
+IndexHolder::IndexHolder(Options options, UpdateListener on_update)
+    : options_(std::move(options)),
+      on_update_(std::move(on_update)),
+      live_(options_.log_dir, options_.scan) {}
 
-absl::StatusOr<std::shared_ptr<const IndexSnapshot>> IndexHolder::Get() {
-  if (std::shared_ptr<const IndexSnapshot> snap = Peek()) return snap;
-  absl::MutexLock build_lock(&build_mu_);
-  if (std::shared_ptr<const IndexSnapshot> snap = Peek()) return snap;  // built while we waited
+absl::Status IndexHolder::Open() {
+  if (is_open()) return absl::OkStatus();
+  absl::MutexLock open_lock(&open_mu_);
+  if (is_open()) return absl::OkStatus();  // opened while we waited
   {
     absl::MutexLock lock(&mu_);
     state_ = IndexState::kBuilding;
   }
-  absl::StatusOr<std::unique_ptr<index::Index>> built = index::Index::Build(log_dir_, options_);
-  absl::MutexLock lock(&mu_);
-  if (!built.ok()) {
-    state_ = IndexState::kFailed;
-    last_error_ = std::string(built.status().message());
-    return built.status();
+  // Watch before the first build, so nothing written during it is missed.
+  absl::Status watching = live_.StartWatching();
+  {
+    absl::MutexLock lock(&mu_);
+    watcher_ = watching.ok() ? "inotify" : "stat_rescan";
+    watcher_error_ = watching.ok() ? "" : std::string(watching.message());
   }
-  auto snap = std::make_shared<IndexSnapshot>();
-  snap->index = *std::move(built);
-  ::clock_gettime(CLOCK_REALTIME, &snap->built_at);
-  current_ = snap;
+  absl::StatusOr<recovery::StartReport> report =
+      recovery::OpenIndex(live_, options_.cache_dir, options_.verify);
+  absl::MutexLock lock(&mu_);
+  if (!report.ok()) {
+    state_ = IndexState::kFailed;
+    last_error_ = std::string(report.status().message());
+    return report.status();
+  }
+  start_ = *std::move(report);
   state_ = IndexState::kReady;
   last_error_.clear();
-  return snap;
+  seen_version_ = live_.Version();
+  opened_at_ = changed_at_ = Now();
+  open_.store(true, std::memory_order_release);
+  return absl::OkStatus();
 }
 
-std::shared_ptr<const IndexSnapshot> IndexHolder::Peek() const {
+FreshIndex IndexHolder::Refresh() {
+  const index::IndexUpdate update = live_.Refresh();
+  if (update.changed() && on_update_) on_update_(update);
+  const uint64_t version = live_.Version();
+  const uint64_t size = live_.Size();
   absl::MutexLock lock(&mu_);
-  return current_;
+  if (version != seen_version_) {
+    seen_version_ = version;
+    changed_at_ = Now();
+  }
+  return FreshIndex{size, changed_at_};
 }
 
-IndexState IndexHolder::state() const {
-  absl::MutexLock lock(&mu_);
-  return state_;
+absl::StatusOr<FreshIndex> IndexHolder::GetFresh() {
+  if (absl::Status s = Open(); !s.ok()) return s;
+  return Refresh();
 }
 
-std::string IndexHolder::last_error() const {
+absl::Status IndexHolder::ReadFresh(uint64_t offset, size_t size, std::string* out) {
+  if (absl::Status s = Open(); !s.ok()) return s;
+  Refresh();
+  live_.Read(offset, size, out);
+  return absl::OkStatus();
+}
+
+void IndexHolder::RefreshIfOpen() {
+  if (is_open()) Refresh();
+}
+
+absl::Status IndexHolder::SaveIfChanged() {
+  absl::MutexLock save_lock(&save_mu_);
+  if (!is_open()) return absl::OkStatus();
+  const uint64_t version = live_.Version();
+  {
+    absl::MutexLock lock(&mu_);
+    if (saved_once_ && version == saved_version_) return absl::OkStatus();
+  }
+  // SaveIndex copies a snapshot under the index's reader lock, then
+  // compresses and writes without it: readers wait only for the copy.
+  absl::Status s = recovery::SaveIndex(live_, options_.cache_dir, options_.before_rename);
   absl::MutexLock lock(&mu_);
-  return last_error_;
+  if (!s.ok()) {
+    ++save_errors_;
+    last_save_error_ = std::string(s.message());
+    return s;
+  }
+  ++saves_;
+  saved_once_ = true;
+  saved_version_ = version;
+  last_save_ = absl::Now();
+  return absl::OkStatus();
+}
+
+IndexReport IndexHolder::Report() const {
+  IndexReport r;
+  r.progress = live_.Progress();
+  const bool open = is_open();
+  if (open) {
+    // The index's own locks; never held across an open (open_ is set after).
+    r.stats = live_.Stats();
+    r.size_bytes = live_.Size();
+    r.rows = live_.RowCount();
+    r.memory_bytes = live_.MemoryBytes();
+    r.version = live_.Version();
+    r.regenerations = live_.Regenerations();
+  }
+  absl::MutexLock lock(&mu_);
+  r.state = state_;
+  r.last_error = last_error_;
+  r.opened_at = opened_at_;
+  r.changed_at = changed_at_;
+  r.watcher = watcher_;
+  r.watcher_error = watcher_error_;
+  r.start = start_;
+  r.last_save = last_save_;
+  r.saves = saves_;
+  r.save_errors = save_errors_;
+  r.last_save_error = last_save_error_;
+  return r;
 }
 
 }  // namespace logdex::fs

@@ -1,10 +1,17 @@
-// The one place the mount gets its index from: built lazily, once.
+// The one place the mount gets its index from: one LiveIndex per mount,
+// opened once (from the persisted cache or by a build), then kept fresh.
 //
-// The first Get() (a lookup, getattr or open of /index.ndjson) builds the
-// index; concurrent callers wait for that one build, and requests that never
-// call Get() (ordinary files, status.json via Peek()) never wait. Callers
-// hold a shared_ptr to an immutable snapshot, so a later issue can swap in an
-// updated index (live growth) without disturbing readers of the old one.
+// Opening is lazy: the first GetFresh()/ReadFresh() (a lookup, getattr, open
+// or read of /index.ndjson) opens it; concurrent callers wait for that one
+// open, and requests that never touch the index (ordinary files, status.json
+// via Report()) never wait. `logdex mount` on a terminal calls Open() itself
+// before daemonizing, to show progress.
+//
+// Freshness (SPEC §4): every GetFresh()/ReadFresh() first applies the changes
+// of the log dir since the last call (LiveIndex::Refresh, cheap when none),
+// so a stat, open or read sees every frame completed before it. Each update
+// that changes the bytes of index.ndjson is handed to the update listener
+// (the kernel notifier), and moves the st_mtime shown for the file.
 //
 // Known limit: libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS
 // (do_init drops the capability), so the kernel serializes LOOKUPs within one
@@ -12,58 +19,137 @@
 // other root names queue behind it in the kernel; everything else (getattr,
 // read, readdir, lookups elsewhere and revalidations) is served meanwhile.
 //
-// Lock order: build_mu_ before mu_. mu_ is never held during a build.
+// Lock order: open_mu_, then save_mu_, then mu_. open_mu_ is held for a whole
+// open (build or cache load), save_mu_ for a whole save; mu_ is never held
+// while the index is built, refreshed or saved.
 #ifndef LOGDEX_FS_INDEX_HOLDER_H_
 #define LOGDEX_FS_INDEX_HOLDER_H_
 
 #include <time.h>
 
-#include <memory>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "index/index.h"
+#include "absl/time/time.h"
+#include "index/build_stats.h"
+#include "index/live_index.h"
 #include "index/scan_options.h"
+#include "recovery/cache_file.h"
+#include "recovery/warm_start.h"
 
 namespace logdex::fs {
-
-struct IndexSnapshot {
-  std::unique_ptr<const index::Index> index;
-  struct timespec built_at = {};  // st_mtime of /index.ndjson
-};
 
 enum class IndexState { kNotBuilt, kBuilding, kReady, kFailed };
 absl::string_view IndexStateName(IndexState state);
 
+// What /index.ndjson looks like right now.
+struct FreshIndex {
+  uint64_t size = 0;
+  struct timespec mtime = {};  // time of the last change (or of the open)
+};
+
+// Everything status.json and metrics.prom say about the index. Taking it
+// never waits for an open: while one runs only `progress` is filled in.
+struct IndexReport {
+  IndexState state = IndexState::kNotBuilt;
+  std::string last_error;          // of the last failed open, if any
+  index::BuildProgress progress;   // live during a build
+  // Filled in once ready:
+  index::BuildStats stats;
+  uint64_t size_bytes = 0;
+  uint64_t rows = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t version = 0;
+  uint64_t regenerations = 0;
+  struct timespec opened_at = {};   // when the open (build or cache load) finished
+  struct timespec changed_at = {};  // st_mtime of /index.ndjson
+  // "inotify", "stat_rescan" (watcher failed: every refresh stats the tree)
+  // or "not_started".
+  std::string watcher = "not_started";
+  std::string watcher_error;
+  // Cache (SPEC §6).
+  std::optional<recovery::StartReport> start;  // how the index was opened
+  std::optional<absl::Time> last_save;
+  uint64_t saves = 0;
+  uint64_t save_errors = 0;
+  std::string last_save_error;
+};
+
 class IndexHolder {
  public:
-  IndexHolder(std::string log_dir, index::ScanOptions options);
+  struct Options {
+    std::string log_dir;
+    index::ScanOptions scan;
+    std::string cache_dir;
+    recovery::VerifyMode verify = recovery::VerifyMode::kFull;
+    recovery::BeforeRenameHook before_rename;  // test seam, usually empty
+  };
+  // Called after every refresh that changed the bytes of index.ndjson, on
+  // the refreshing thread; it must not block (it queues kernel work).
+  using UpdateListener = std::function<void(const index::IndexUpdate&)>;
+
+  IndexHolder(Options options, UpdateListener on_update);
   IndexHolder(const IndexHolder&) = delete;
   IndexHolder& operator=(const IndexHolder&) = delete;
 
-  // The current index, built first if no build has succeeded yet. A failed
-  // build is reported to its callers and tried again by the next Get().
-  absl::StatusOr<std::shared_ptr<const IndexSnapshot>> Get() ABSL_LOCKS_EXCLUDED(build_mu_, mu_);
+  // Opens the index if no open has succeeded yet: starts watching the log
+  // dir, then loads and verifies the cache or builds. A failed open is
+  // reported to its callers and tried again by the next call.
+  absl::Status Open() ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
 
-  // The current index, or nullptr if none is built. Never builds or waits
-  // for a build.
-  std::shared_ptr<const IndexSnapshot> Peek() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Open(), then Refresh(): the index as of now.
+  absl::StatusOr<FreshIndex> GetFresh() ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
 
-  IndexState state() const ABSL_LOCKS_EXCLUDED(mu_);
-  std::string last_error() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Open(), Refresh(), then appends up to `size` bytes from `offset`.
+  absl::Status ReadFresh(uint64_t offset, size_t size, std::string* out)
+      ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
+
+  // Applies the log dir's changes if the index is open; never opens it.
+  void RefreshIfOpen() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Saves the cache if the index is open and changed since the last save
+  // (the first save always happens). Errors are also counted in the report.
+  absl::Status SaveIfChanged() ABSL_LOCKS_EXCLUDED(save_mu_, mu_);
+
+  IndexReport Report() const ABSL_LOCKS_EXCLUDED(mu_);
+  index::BuildProgress Progress() const { return live_.Progress(); }
+  bool is_open() const { return open_.load(std::memory_order_acquire); }
+  const std::string& cache_dir() const { return options_.cache_dir; }
 
  private:
-  const std::string log_dir_;
-  const index::ScanOptions options_;
+  // Refresh and note what changed. Requires is_open().
+  FreshIndex Refresh() ABSL_LOCKS_EXCLUDED(mu_);
 
-  absl::Mutex build_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // held for a whole build
+  const Options options_;
+  const UpdateListener on_update_;
+  index::LiveIndex live_;  // thread-safe on its own
+  std::atomic<bool> open_{false};
+
+  absl::Mutex open_mu_ ABSL_ACQUIRED_BEFORE(save_mu_);
+  absl::Mutex save_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
-  std::shared_ptr<const IndexSnapshot> current_ ABSL_GUARDED_BY(mu_);
   IndexState state_ ABSL_GUARDED_BY(mu_) = IndexState::kNotBuilt;
   std::string last_error_ ABSL_GUARDED_BY(mu_);
+  std::string watcher_ ABSL_GUARDED_BY(mu_) = "not_started";
+  std::string watcher_error_ ABSL_GUARDED_BY(mu_);
+  std::optional<recovery::StartReport> start_ ABSL_GUARDED_BY(mu_);
+  uint64_t seen_version_ ABSL_GUARDED_BY(mu_) = 0;
+  struct timespec opened_at_ ABSL_GUARDED_BY(mu_) = {};
+  struct timespec changed_at_ ABSL_GUARDED_BY(mu_) = {};
+  bool saved_once_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t saved_version_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<absl::Time> last_save_ ABSL_GUARDED_BY(mu_);
+  uint64_t saves_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t save_errors_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string last_save_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace logdex::fs

@@ -1,5 +1,5 @@
 // LogdexFs: nodes (lookup, getattr, readlink, statfs, access) and the
-// refusals of this read-only issue. See logdex_fs.h.
+// mount's background work. See logdex_fs.h.
 #include "fs/logdex_fs.h"
 
 #include <fcntl.h>
@@ -8,7 +8,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -35,7 +37,23 @@ LogdexFs::LogdexFs(MountConfig config, std::unique_ptr<InodeTable> inodes,
                    const struct stat& root_st)
     : config_(std::move(config)),
       inodes_(std::move(inodes)),
-      index_(config_.log_dir, config_.scan),
+      index_(
+          IndexHolder::Options{
+              .log_dir = config_.log_dir,
+              .scan = config_.scan,
+              .cache_dir = config_.cache_dir,
+              .verify = config_.verify,
+              // The crash-injection seam (MountConfig::test_crash_before_rename).
+              .before_rename = config_.test_crash_before_rename
+                                   ? recovery::BeforeRenameHook([] { std::abort(); })
+                                   : recovery::BeforeRenameHook(),
+          },
+          // Growth: pages from the old end on are stale (the last one was
+          // partial); regeneration: every page is.
+          [this](const index::IndexUpdate& u) {
+            notifier_.Invalidate(kIndexId, u.regenerated ? 0 : std::min(u.old_size, u.new_size));
+          }),
+      background_(&index_, absl::Seconds(config_.save_interval_seconds)),
       uid_(root_st.st_uid),
       gid_(root_st.st_gid),
       mounted_at_(absl::Now()) {}
@@ -56,14 +74,23 @@ absl::StatusOr<struct stat> LogdexFs::StatBacking(const Inode& inode) const {
   return st;
 }
 
+void LogdexFs::StartBackground(fuse_session* se) {
+  notifier_.Start(se);
+  background_.Start();
+}
+
+void LogdexFs::StopBackground() {
+  background_.Stop();  // first: the refresher queues to the notifier
+  notifier_.Stop();
+}
+
 StatusInputs LogdexFs::CurrentStatus() const {
   StatusInputs in;
   in.config = &config_;
-  in.snapshot = index_.Peek();
-  in.index_state = in.snapshot ? IndexState::kReady : index_.state();
-  in.index_error = index_.last_error();
+  in.index = index_.Report();
   in.mounted_at = mounted_at_;
   in.known_nodes = inodes_->size();
+  in.notifications_sent = notifier_.sent();
   return in;
 }
 
@@ -75,9 +102,9 @@ std::string LogdexFs::RenderVirtual(VirtualId id) const {
 absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id) {
   switch (id) {
     case kIndexId: {
-      absl::StatusOr<std::shared_ptr<const IndexSnapshot>> snap = index_.Get();
-      if (!snap.ok()) return snap.status();
-      return VirtualStat(id, (*snap)->index->size(), (*snap)->built_at, uid_, gid_);
+      absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
+      if (!fresh.ok()) return fresh.status();
+      return VirtualStat(id, fresh->size, fresh->mtime, uid_, gid_);
     }
     case kStatusJsonId:
     case kMetricsPromId: {
@@ -112,7 +139,15 @@ absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(NodeId parent, const char* n
   }
   absl::StatusOr<std::shared_ptr<const Inode>> dir = Backing(parent);
   if (!dir.ok()) return dir.status();
-  UniqueFd fd(::openat((*dir)->fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  return LookupBacking(**dir, name);
+}
+
+absl::StatusOr<fuse_entry_param> LogdexFs::LookupBacking(const Inode& dir, const char* name) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof(e));
+  e.entry_timeout = kEntryTimeout;
+  e.attr_timeout = kAttrTimeout;
+  UniqueFd fd(::openat(dir.fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return PosixError(errno, "lookup");
   struct stat st;
   if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
@@ -159,38 +194,12 @@ absl::Status LogdexFs::DoAccess(NodeId id, int mask) {
   }
   absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
   if (!inode.ok()) return inode.status();
-  if (mask & W_OK) return PosixError(EROFS, "read-only mount");
+  if ((mask & W_OK) && config_.read_only) return PosixError(EROFS, "read-only mount");
   if (mask == F_OK) return absl::OkStatus();
   if (::faccessat(AT_FDCWD, ProcFdPath((*inode)->fd.get()).c_str(), mask, 0) != 0) {
     return PosixError(errno, "access");
   }
   return absl::OkStatus();
-}
-
-absl::Status LogdexFs::DoSetattr(NodeId id) {
-  if (IsVirtual(id)) return PosixError(EACCES, "virtual nodes cannot be changed");
-  absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
-  if (!inode.ok()) return inode.status();
-  return PosixError(EROFS, "read-only mount");
-}
-
-absl::Status LogdexFs::DoChangeEntry(NodeId parent, const char* name) {
-  if (IsVirtual(parent) || VirtualChild(parent, name).has_value()) {
-    return PosixError(EPERM, "virtual nodes cannot be changed");
-  }
-  return PosixError(EROFS, "read-only mount");
-}
-
-absl::Status LogdexFs::DoRename(NodeId parent, const char* name, NodeId newparent,
-                                const char* newname) {
-  absl::Status from = DoChangeEntry(parent, name);
-  absl::Status to = DoChangeEntry(newparent, newname);
-  return StatusToErrno(from) == EPERM ? from : to;
-}
-
-absl::Status LogdexFs::DoChangeXattr(NodeId id) {
-  if (IsVirtual(id)) return PosixError(EPERM, "virtual nodes cannot be changed");
-  return PosixError(EROFS, "read-only mount");
 }
 
 }  // namespace logdex::fs

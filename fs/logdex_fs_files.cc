@@ -1,4 +1,4 @@
-// LogdexFs: open, read, opendir, readdir. See logdex_fs.h.
+// LogdexFs: open, read, write, opendir, readdir. See logdex_fs.h.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -25,10 +25,13 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(NodeId id, int flags) {
     if (id == kLogdexDirId) return PosixError(EISDIR, "open");
     if (OpensForWriting(flags)) return PosixError(EACCES, "virtual files are read-only");
     if (id == kIndexId) {
-      absl::StatusOr<std::shared_ptr<const IndexSnapshot>> snap = index_.Get();
-      if (!snap.ok()) return snap.status();
-      r.handle = std::make_unique<IndexFileHandle>(*std::move(snap));
-      r.keep_cache = true;  // immutable in this issue; revisit with live growth
+      // Fresh as of this open; keep_cache off so the kernel drops pages an
+      // earlier open cached (rows may have moved at a regeneration). Neither
+      // direct_io: tail, jq and mmap want the page cache, and the notifier
+      // invalidates what growth makes stale.
+      absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
+      if (!fresh.ok()) return fresh.status();
+      r.handle = std::make_unique<IndexFileHandle>(&index_);
     } else {
       r.handle = std::make_unique<RenderedFileHandle>(RenderVirtual(static_cast<VirtualId>(id)));
       r.direct_io = true;  // size and bytes are what was rendered at this open
@@ -38,9 +41,14 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(NodeId id, int flags) {
   absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
   if (!inode.ok()) return inode.status();
   if ((*inode)->type == S_IFDIR) return PosixError(EISDIR, "open");
-  if (OpensForWriting(flags)) return PosixError(EROFS, "read-only mount");
-  UniqueFd fd(::open(ProcFdPath((*inode)->fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (OpensForWriting(flags) && config_.read_only) return PosixError(EROFS, "read-only mount");
+  UniqueFd fd(::open(ProcFdPath((*inode)->fd.get()).c_str(), BackingOpenFlags(flags)));
   if (!fd.valid()) return PosixError(errno, "open");
+  // O_APPEND: the kernel writes at its cached idea of EOF, which is stale
+  // when others append straight into the log dir; the backing fd appends at
+  // the real end. Bypassing the page cache keeps the kernel from caching the
+  // written bytes at the offset it guessed.
+  r.direct_io = (flags & O_APPEND) != 0;
   r.handle = std::make_unique<BackingFileHandle>(std::move(fd));
   return r;
 }
@@ -50,6 +58,11 @@ absl::StatusOr<std::string> LogdexFs::DoRead(const FileHandle& handle, uint64_t 
   std::string out;
   if (absl::Status s = handle.Read(offset, size, &out); !s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<size_t> LogdexFs::DoWrite(FileHandle& handle, absl::string_view data,
+                                         uint64_t offset) {
+  return handle.Write(data, offset);
 }
 
 absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(NodeId id) {

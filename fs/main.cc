@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -38,26 +39,46 @@ constexpr char kMountUsage[] =
     "usage: logdex mount LOGDIR MOUNTPOINT [-f] [-d] [-o OPT[,OPT...]]\n"
     "\n"
     "Mounts LOGDIR (a directory of JSON-lines logs) at MOUNTPOINT (an existing\n"
-    "empty directory). The mount shows LOGDIR's tree unchanged plus:\n"
-    "  /index.ndjson         one row per frame of every log file (built on first use)\n"
-    "  /.logdex/status.json  health, counts by source and state, skips, options\n"
+    "empty directory). The mount shows LOGDIR's tree plus:\n"
+    "  /index.ndjson         one row per frame of every log file; always fresh,\n"
+    "                        new frames are added at the end (tail -f works)\n"
+    "  /.logdex/status.json  health, counts by source and state, skips, build\n"
+    "                        progress, cache events, options\n"
     "  /.logdex/metrics.prom the same as Prometheus text exposition\n"
-    "This version serves the tree read-only: changes fail with EROFS.\n"
+    "Writes, appends, creates, renames, unlinks, mkdir, rmdir, truncate, chmod,\n"
+    "utimens and symlinks pass through to LOGDIR (read-write unless -o ro);\n"
+    "index.ndjson and .logdex cannot be changed.\n"
+    "\n"
+    "The index is kept in a cache (index.cache in cache_dir), saved atomically\n"
+    "every save_interval seconds while it changes and at unmount. On mount the\n"
+    "cache is reused only after it checks out (verify=); files that changed\n"
+    "meanwhile are rescanned, a damaged cache is moved aside as\n"
+    "index.cache.bad and the index rebuilt from the logs. Without a usable\n"
+    "cache the index is built on first use of index.ndjson, or, when stderr is\n"
+    "a terminal and -f is not given, before mounting with a progress line.\n"
     "\n"
     "flags:\n"
     "  -f              stay in the foreground (default: daemonize once mounted)\n"
     "  -d              foreground with libfuse request tracing\n"
     "  -o OPT[,OPT]    mount options, repeatable:\n"
-    "     ro                 read-only mount\n"
+    "     ro                 read-only mount: changes fail with EROFS\n"
     "     sources=LIST       index only these sources: pi, claude, codex, jsonl\n"
     "                        (default all; separate with '+' or ':' inside -o, e.g.\n"
     "                        sources=pi+claude)\n"
     "     cache_dir=DIR      index cache directory (default\n"
     "                        $XDG_CACHE_HOME/logdex/<id> or ~/.cache/logdex/<id>,\n"
     "                        <id> = first 16 hex of SHA-256 of LOGDIR's real path)\n"
-    "     verify=full|stat   how a cached index is checked on mount (default full)\n"
+    "     verify=full|stat   how a cached index is checked on mount: full (default)\n"
+    "                        checks every cached row's CRC-32C against the logs;\n"
+    "                        stat checks each file's identity and size only\n"
+    "     save_interval=SECS save the cache every SECS seconds while the index\n"
+    "                        changes (default 30; 1 to 86400); always at unmount\n"
     "     other options      passed to libfuse: allow_other, default_permissions,\n"
     "                        fsname=NAME, subtype=NAME, auto_unmount, ...\n"
+    "\n"
+    "Unmount with `fusermount3 -u MOUNTPOINT` (saves the cache). After a crash\n"
+    "(kill -9), `fusermount3 -u MOUNTPOINT` and mount again: the index is\n"
+    "complete and correct with no other step.\n"
     "\n"
     "Exit status: 0 mounted (or, with -f, unmounted cleanly), 2 bad arguments,\n"
     "missing LOGDIR, MOUNTPOINT not an empty directory or /dev/fuse unusable\n"
@@ -131,6 +152,10 @@ int MountCommand(const std::vector<std::string>& args) {
   if (absl::Status s = logdex::fs::ValidateMountPaths(&parsed->config); !s.ok()) {
     return Fail("mount", s.message());
   }
+  // Test seam for crash injection (see MountConfig::test_crash_before_rename):
+  // read once, here, never on a hot path.
+  const char* crash = std::getenv("LOGDEX_TEST_CRASH_BEFORE_RENAME");
+  parsed->config.test_crash_before_rename = crash != nullptr && std::string_view(crash) == "1";
   return logdex::fs::RunMount(std::move(parsed->config));
 }
 

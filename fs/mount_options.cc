@@ -1,7 +1,6 @@
 #include "fs/mount_options.h"
 
 #include <dirent.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,10 +12,10 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "index/sha256.h"
 
 namespace logdex::fs {
 namespace {
@@ -99,7 +98,7 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
     absl::string_view key = opt.substr(0, opt.find('='));
     bool has_value = key.size() < opt.size();
     absl::string_view value = has_value ? opt.substr(key.size() + 1) : absl::string_view();
-    if (key == "cache_dir" || key == "sources" || key == "verify") {
+    if (key == "cache_dir" || key == "sources" || key == "verify" || key == "save_interval") {
       if (!has_value || value.empty()) {
         return absl::InvalidArgumentError(absl::StrFormat("option '%s' needs a value", key));
       }
@@ -115,6 +114,13 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
             "bad sources list '%s': %s", value, sources.status().message()));
       }
       config->scan.sources = *sources;
+    } else if (key == "save_interval") {
+      int seconds = 0;
+      if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 86400) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "bad save_interval '%s' (want whole seconds, 1 to 86400)", value));
+      }
+      config->save_interval_seconds = seconds;
     } else if (key == "verify") {
       if (value == "full") {
         config->verify = VerifyMode::kFull;
@@ -191,27 +197,8 @@ absl::Status ValidateMountPaths(MountConfig* config) {
   }
   config->log_dir = *std::move(log_dir);
   config->mountpoint = *std::move(mountpoint);
-  if (!config->cache_dir_given) {
-    const char* home = std::getenv("HOME");
-    std::string home_buf;
-    if (home == nullptr || *home == '\0') {
-      if (struct passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
-        home_buf = pw->pw_dir;
-        home = home_buf.c_str();
-      }
-    }
-    config->cache_dir = DefaultCacheDir(config->log_dir, std::getenv("XDG_CACHE_HOME"), home);
-  }
+  if (!config->cache_dir_given) config->cache_dir = recovery::DefaultCacheDir(config->log_dir);
   return absl::OkStatus();
-}
-
-std::string DefaultCacheDir(const std::string& real_log_dir, const char* xdg_cache_home,
-                            const char* home) {
-  std::string id = index::Sha256().HexDigest(real_log_dir).substr(0, 16);
-  if (xdg_cache_home != nullptr && xdg_cache_home[0] == '/') {
-    return absl::StrCat(xdg_cache_home, "/logdex/", id);
-  }
-  return absl::StrCat(home != nullptr ? home : "", "/.cache/logdex/", id);
 }
 
 }  // namespace logdex::fs

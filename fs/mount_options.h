@@ -12,11 +12,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "index/scan_options.h"
+#include "recovery/warm_start.h"
 
 namespace logdex::fs {
 
-enum class VerifyMode { kFull, kStat };
+using VerifyMode = recovery::VerifyMode;
 absl::string_view VerifyModeName(VerifyMode mode);
+
+inline constexpr int kDefaultSaveIntervalSeconds = 30;
 
 struct MountConfig {
   std::string log_dir;     // as given; absolute real path after ValidateMountPaths
@@ -28,6 +31,11 @@ struct MountConfig {
   bool cache_dir_given = false;
   index::ScanOptions scan;  // -o sources=
   VerifyMode verify = VerifyMode::kFull;  // -o verify=
+  int save_interval_seconds = kDefaultSaveIntervalSeconds;  // -o save_interval=
+  // Test seam for crash injection, from LOGDEX_TEST_CRASH_BEFORE_RENAME=1
+  // (read once by main): every cache save abort()s after writing and
+  // fsyncing its temp file, before renaming it into place.
+  bool test_crash_before_rename = false;
   // Every -o option logdex does not own, in the order given, for libfuse
   // (which rejects the ones it does not know). `ro` is passed on as well.
   std::vector<std::string> fuse_options;
@@ -49,14 +57,9 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
 
 // Checks the log dir (exists, is a directory), the mount point (exists, is an
 // empty directory, not inside the log dir) and /dev/fuse; replaces both paths
-// by their real paths and fills in the default cache dir.
+// by their real paths and fills in the default cache dir
+// (recovery::DefaultCacheDir, SPEC §6).
 absl::Status ValidateMountPaths(MountConfig* config);
-
-// SPEC §6: $XDG_CACHE_HOME/logdex/<id>, else $HOME/.cache/logdex/<id>, with
-// <id> the first 16 hex digits of SHA-256 of the log dir's real path. Empty
-// or relative XDG_CACHE_HOME is ignored (XDG base dir spec).
-std::string DefaultCacheDir(const std::string& real_log_dir, const char* xdg_cache_home,
-                            const char* home);
 
 }  // namespace logdex::fs
 

@@ -1,6 +1,8 @@
 #include "fs/mount_session.h"
 
 #include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdarg>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "fs/logdex_fs.h"
 #include "fs/ops.h"
+#include "fs/progress_line.h"
 
 namespace logdex::fs {
 namespace {
@@ -68,6 +71,18 @@ int RunMount(MountConfig config) {
   fuse_session* se = fuse_session_new(&args, &kLogdexOps, sizeof(kLogdexOps), fs->get());
   if (se == nullptr) return 2;  // libfuse said why, through LogFuseMessage
   absl::Cleanup destroy = [se] { fuse_session_destroy(se); };
+  // Modes of created files and directories arrive with the caller's umask
+  // already applied by the kernel; the daemon's own must not mask them again.
+  // (Cache files are created with explicit modes.)
+  ::umask(0);
+  // On a terminal, the first build runs now, with a progress line, before
+  // anything is mounted (nothing waits on the mount meanwhile, and Ctrl-C
+  // still simply ends the process). Elsewhere the index opens lazily on
+  // first use. The inotify watch started here survives the fork below; the
+  // build's threads are gone once Open() returns.
+  if (!config.foreground && ::isatty(STDERR_FILENO)) {
+    if (absl::Status s = OpenIndexWithProgress(&(*fs)->index(), stderr); !s.ok()) return 1;
+  }
   if (fuse_set_signal_handlers(se) != 0) {
     std::fprintf(stderr, "logdex mount: cannot install signal handlers\n");
     return 1;
@@ -83,12 +98,21 @@ int RunMount(MountConfig config) {
     std::fprintf(stderr, "logdex mount: cannot daemonize\n");
     return 1;
   }
+  // Threads start only now: they would not survive fuse_daemonize's fork.
+  (*fs)->StartBackground(se);
   fuse_loop_config* loop = fuse_loop_cfg_create();
   absl::Cleanup free_loop = [loop] { fuse_loop_cfg_destroy(loop); };
   fuse_loop_cfg_set_clone_fd(loop, 0);
   fuse_loop_cfg_set_max_threads(loop, kMaxThreads);
   int rc = fuse_session_loop_mt(se, loop);
-  // rc > 0: stopped by a signal (SIGTERM/SIGINT/SIGHUP): a clean shutdown.
+  // Unmounted, or SIGTERM/SIGINT/SIGHUP (rc > 0). Stop the background work,
+  // then save the cache once more before the mount goes (the cleanups
+  // unmount and destroy the session after this).
+  (*fs)->StopBackground();
+  if (absl::Status s = (*fs)->index().SaveIfChanged(); !s.ok()) {
+    std::fprintf(stderr, "logdex mount: saving the index cache failed: %s\n",
+                 std::string(s.message()).c_str());
+  }
   return rc < 0 ? 1 : 0;
 }
 

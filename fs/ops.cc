@@ -3,7 +3,7 @@
 // Each handler finds the filesystem with fuse_req_userdata, calls one DoX()
 // and replies exactly once: with the result, or with StatusToErrno() of the
 // error. Operations not listed get ENOSYS from libfuse (getxattr, listxattr,
-// flush, fsync: nothing to do on a read-only view).
+// fsyncdir, locks: the kernel then handles or skips them itself).
 #include "fs/ops.h"
 
 #include <cerrno>
@@ -24,11 +24,20 @@ void ReplyStatus(fuse_req_t req, const absl::Status& status) {
 FileHandle* FileOf(const fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
 DirHandle* DirOf(const fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
 
-void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  absl::StatusOr<fuse_entry_param> e = Fs(req).DoLookup(parent, name);
+// Entry replies count as lookups; one the kernel never got is forgotten.
+void ReplyEntry(fuse_req_t req, const absl::StatusOr<fuse_entry_param>& e) {
   if (!e.ok()) return ReplyStatus(req, e.status());
-  // An interrupted request never reaches the kernel, so it will not forget it.
   if (fuse_reply_entry(req, &*e) != 0) Fs(req).DoForget(e->ino, 1);
+}
+
+void Init(void* /*userdata*/, fuse_conn_info* conn) {
+  // Writes go through at once, so sizes seen through the mount and in the
+  // log dir agree and O_APPEND writes append where the log dir's end is.
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+}
+
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, Fs(req).DoLookup(parent, name));
 }
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
@@ -42,9 +51,11 @@ void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
   fuse_reply_attr(req, &*st, kAttrTimeout);
 }
 
-void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* /*attr*/, int /*to_set*/,
-             fuse_file_info* /*fi*/) {
-  ReplyStatus(req, Fs(req).DoSetattr(ino));
+void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+  absl::StatusOr<struct stat> st =
+      Fs(req).DoSetattr(ino, *attr, to_set, fi != nullptr ? FileOf(fi) : nullptr);
+  if (!st.ok()) return ReplyStatus(req, st.status());
+  fuse_reply_attr(req, &*st, kAttrTimeout);
 }
 
 void Readlink(fuse_req_t req, fuse_ino_t ino) {
@@ -53,34 +64,33 @@ void Readlink(fuse_req_t req, fuse_ino_t ino) {
   fuse_reply_readlink(req, target->c_str());
 }
 
-void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
-           dev_t /*rdev*/) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  ReplyEntry(req, Fs(req).DoMknod(parent, name, mode, rdev));
 }
 
-void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  ReplyEntry(req, Fs(req).DoMkdir(parent, name, mode));
 }
 
 void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+  ReplyStatus(req, Fs(req).DoUnlink(parent, name));
 }
 
 void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+  ReplyStatus(req, Fs(req).DoRmdir(parent, name));
 }
 
-void Symlink(fuse_req_t req, const char* /*link*/, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, Fs(req).DoSymlink(link, parent, name));
 }
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
-            const char* newname, unsigned int /*flags*/) {
-  ReplyStatus(req, Fs(req).DoRename(parent, name, newparent, newname));
+            const char* newname, unsigned int flags) {
+  ReplyStatus(req, Fs(req).DoRename(parent, name, newparent, newname, flags));
 }
 
-void Link(fuse_req_t req, fuse_ino_t /*ino*/, fuse_ino_t newparent, const char* newname) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(newparent, newname));
+void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  ReplyEntry(req, Fs(req).DoLink(ino, newparent, newname));
 }
 
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -100,9 +110,25 @@ void Read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_
   fuse_reply_buf(req, data->data(), data->size());
 }
 
+void Write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
+           fuse_file_info* fi) {
+  absl::StatusOr<size_t> n = Fs(req).DoWrite(*FileOf(fi), absl::string_view(buf, size),
+                                             off < 0 ? 0 : static_cast<uint64_t>(off));
+  if (!n.ok()) return ReplyStatus(req, n.status());
+  fuse_reply_write(req, *n);
+}
+
+void Flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  ReplyStatus(req, Fs(req).DoFlush(*FileOf(fi)));
+}
+
 void Release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
   delete FileOf(fi);
   fuse_reply_err(req, 0);
+}
+
+void Fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* fi) {
+  ReplyStatus(req, Fs(req).DoFsync(*FileOf(fi), datasync != 0));
 }
 
 void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -141,9 +167,17 @@ void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
   ReplyStatus(req, Fs(req).DoAccess(ino, mask));
 }
 
-void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
-            fuse_file_info* /*fi*/) {
-  ReplyStatus(req, Fs(req).DoChangeEntry(parent, name));
+void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_file_info* fi) {
+  absl::StatusOr<CreateResult> r = Fs(req).DoCreate(parent, name, mode, fi->flags);
+  if (!r.ok()) return ReplyStatus(req, r.status());
+  fi->keep_cache = r->open.keep_cache;
+  fi->direct_io = r->open.direct_io;
+  fi->fh = reinterpret_cast<uint64_t>(r->open.handle.release());
+  if (fuse_reply_create(req, &r->entry, fi) != 0) {
+    delete FileOf(fi);
+    Fs(req).DoForget(r->entry.ino, 1);
+  }
 }
 
 void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
@@ -155,6 +189,7 @@ void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 // Designated initializers in fuse_lowlevel.h (3.14) declaration order.
 const fuse_lowlevel_ops kLogdexOps = {
+    .init = Init,
     .lookup = Lookup,
     .forget = Forget,
     .getattr = Getattr,
@@ -169,7 +204,10 @@ const fuse_lowlevel_ops kLogdexOps = {
     .link = Link,
     .open = Open,
     .read = Read,
+    .write = Write,
+    .flush = Flush,
     .release = Release,
+    .fsync = Fsync,
     .opendir = Opendir,
     .readdir = Readdir,
     .releasedir = Releasedir,

@@ -59,9 +59,38 @@ std::string SourceList(const index::ScanOptions& scan) {
   return out;
 }
 
-// Zeros before the first build.
-BuildStats StatsOf(const StatusInputs& in) {
-  return in.snapshot ? in.snapshot->index->stats() : BuildStats();
+std::string Rfc3339(absl::Time t) {
+  return JsonString(absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()));
+}
+
+std::string Rfc3339(const struct timespec& ts) { return Rfc3339(absl::TimeFromTimespec(ts)); }
+
+bool IsOpen(const IndexReport& r) { return r.state == IndexState::kReady; }
+
+std::string RenderCache(const StatusInputs& in) {
+  const IndexReport& r = in.index;
+  const MountConfig& c = *in.config;
+  std::string start = "null", detail = "null";
+  uint64_t rows_checked = 0, files_rescanned = 0;
+  double load_seconds = 0;
+  if (r.start) {
+    std::string_view kind = recovery::StartKindName(r.start->kind);
+    start = JsonString(absl::string_view(kind.data(), kind.size()));
+    detail = JsonString(r.start->detail);
+    rows_checked = r.start->rows_checked;
+    files_rescanned = r.start->files_rescanned;
+    load_seconds = r.start->seconds;
+  }
+  return absl::StrFormat(
+      "{\"dir\": %s, \"verify\": \"%s\", \"start\": %s, \"detail\": %s, "
+      "\"rows_checked\": %d, \"files_rescanned\": %d, \"load_seconds\": %.6f, "
+      "\"last_save\": %s, \"saves\": %d, \"save_errors\": %d, \"last_save_error\": %s, "
+      "\"save_interval_seconds\": %d}",
+      JsonString(c.cache_dir), VerifyModeName(c.verify), start, detail, rows_checked,
+      files_rescanned, load_seconds,
+      r.last_save ? absl::StrCat(absl::ToUnixSeconds(*r.last_save)) : "null", r.saves,
+      r.save_errors, r.last_save_error.empty() ? "null" : JsonString(r.last_save_error),
+      c.save_interval_seconds);
 }
 
 std::string RenderOptions(const MountConfig& c) {
@@ -71,16 +100,18 @@ std::string RenderOptions(const MountConfig& c) {
   }
   return absl::StrFormat(
       "{\n    \"ro\": %s,\n    \"sources\": %s,\n    \"verify\": \"%s\",\n"
-      "    \"cache_dir\": %s,\n    \"foreground\": %s,\n    \"fuse_options\": [%s]\n  }",
+      "    \"cache_dir\": %s,\n    \"save_interval\": %d,\n    \"foreground\": %s,\n"
+      "    \"fuse_options\": [%s]\n  }",
       c.read_only ? "true" : "false", JsonString(SourceList(c.scan)),
-      VerifyModeName(c.verify), JsonString(c.cache_dir), c.foreground ? "true" : "false",
-      fuse);
+      VerifyModeName(c.verify), JsonString(c.cache_dir), c.save_interval_seconds,
+      c.foreground ? "true" : "false", fuse);
 }
 
 }  // namespace
 
 std::string RenderStatusJson(const StatusInputs& in) {
-  const BuildStats st = StatsOf(in);
+  const IndexReport& r = in.index;
+  const BuildStats& st = r.stats;  // zeros until the index is open
   const MountConfig& c = *in.config;
   std::string rows;
   for (int s = 0; s < index::kSourceCount; ++s) {
@@ -93,18 +124,27 @@ std::string RenderStatusJson(const StatusInputs& in) {
     absl::StrAppendFormat(&errors, "%s\n    \"%s\": %d", e == 1 ? "" : ",",
                           Name(static_cast<FrameError>(e)), st.errors[e]);
   }
-  std::string index_info = absl::StrFormat("\"state\": \"%s\"", IndexStateName(in.index_state));
-  if (in.snapshot) {
-    const index::Index& idx = *in.snapshot->index;
-    absl::StrAppendFormat(
-        &index_info, ", \"size_bytes\": %d, \"rows\": %d, \"memory_bytes\": %d, \"built_at\": %s",
-        idx.size(), idx.rows().row_count(), idx.rows().memory_bytes(),
-        JsonString(absl::FormatTime(absl::RFC3339_sec, absl::TimeFromTimespec(in.snapshot->built_at),
-                                    absl::UTCTimeZone())));
+  std::string index_info = absl::StrFormat("\"state\": \"%s\"", IndexStateName(r.state));
+  if (IsOpen(r)) {
+    absl::StrAppendFormat(&index_info,
+                          ", \"size_bytes\": %d, \"rows\": %d, \"memory_bytes\": %d, "
+                          "\"built_at\": %s, \"changed_at\": %s, \"version\": %d, "
+                          "\"regenerations\": %d",
+                          r.size_bytes, r.rows, r.memory_bytes, Rfc3339(r.opened_at),
+                          Rfc3339(r.changed_at), r.version, r.regenerations);
   }
-  if (!in.index_error.empty()) {
-    absl::StrAppend(&index_info, ", \"last_error\": ", JsonString(in.index_error));
+  absl::StrAppendFormat(&index_info, ", \"watcher\": %s", JsonString(r.watcher));
+  if (!r.watcher_error.empty()) {
+    absl::StrAppend(&index_info, ", \"watcher_error\": ", JsonString(r.watcher_error));
   }
+  absl::StrAppendFormat(&index_info, ", \"kernel_notifications\": %d", in.notifications_sent);
+  if (!r.last_error.empty()) {
+    absl::StrAppend(&index_info, ", \"last_error\": ", JsonString(r.last_error));
+  }
+  const index::BuildProgress& p = r.progress;
+  const std::string progress = absl::StrFormat(
+      "{\"files_total\": %d, \"files_done\": %d, \"bytes_total\": %d, \"bytes_done\": %d}",
+      p.files_total, p.files_done, p.bytes_total, p.bytes_done);
   return absl::StrFormat(
       "{\n"
       "  \"health\": \"%s\",\n"
@@ -112,9 +152,10 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"mountpoint\": %s,\n"
       "  \"mounted_at\": %s,\n"
       "  \"cache_dir\": %s,\n"
-      "  \"cache\": {\"dir\": %s, \"state\": \"not_implemented\"},\n"
+      "  \"cache\": %s,\n"
       "  \"index_state\": \"%s\",\n"
       "  \"index\": {%s},\n"
+      "  \"build_progress\": %s,\n"
       "  \"log_files\": %d,\n"
       "  \"frames\": %d,\n"
       "  \"bytes_scanned\": %d,\n"
@@ -128,17 +169,16 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"known_nodes\": %d,\n"
       "  \"mount_options\": %s\n"
       "}\n",
-      in.index_state == IndexState::kFailed ? "degraded" : "ok", JsonString(c.log_dir),
-      JsonString(c.mountpoint),
-      JsonString(absl::FormatTime(absl::RFC3339_sec, in.mounted_at, absl::UTCTimeZone())),
-      JsonString(c.cache_dir), JsonString(c.cache_dir), IndexStateName(in.index_state),
-      index_info, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
+      r.state == IndexState::kFailed ? "degraded" : "ok", JsonString(c.log_dir),
+      JsonString(c.mountpoint), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
+      RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
       st.skipped_source_filtered, st.build_seconds, in.known_nodes, RenderOptions(c));
 }
 
 std::string RenderMetricsProm(const StatusInputs& in) {
-  const BuildStats st = StatsOf(in);
+  const IndexReport& r = in.index;
+  const BuildStats& st = r.stats;
   std::string out;
   auto gauge = [&out](absl::string_view name, absl::string_view help, absl::string_view type) {
     absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
@@ -146,10 +186,51 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   gauge("logdex_up", "1 while the mount is serving.", "gauge");
   absl::StrAppend(&out, "logdex_up 1\n");
   gauge("logdex_index_ready", "1 once the index is built.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_ready %d\n", in.snapshot ? 1 : 0);
+  absl::StrAppendFormat(&out, "logdex_index_ready %d\n", IsOpen(r) ? 1 : 0);
+  gauge("logdex_index_state", "1 for the index's current state.", "gauge");
+  for (IndexState s : {IndexState::kNotBuilt, IndexState::kBuilding, IndexState::kReady,
+                       IndexState::kFailed}) {
+    absl::StrAppendFormat(&out, "logdex_index_state{state=\"%s\"} %d\n", IndexStateName(s),
+                          r.state == s ? 1 : 0);
+  }
   gauge("logdex_index_size_bytes", "Size of index.ndjson in bytes.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_size_bytes %d\n",
-                        in.snapshot ? in.snapshot->index->size() : 0);
+  absl::StrAppendFormat(&out, "logdex_index_size_bytes %d\n", r.size_bytes);
+  gauge("logdex_index_memory_bytes", "Memory held by the index's rows.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_index_memory_bytes %d\n", r.memory_bytes);
+  gauge("logdex_index_regenerations_total", "Times the index was regenerated in canonical order.",
+        "counter");
+  absl::StrAppendFormat(&out, "logdex_index_regenerations_total %d\n", r.regenerations);
+  gauge("logdex_build_files_total", "Log files the current or last build scans.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_build_files_total %d\n", r.progress.files_total);
+  gauge("logdex_build_files_done", "Log files the current or last build has scanned.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_build_files_done %d\n", r.progress.files_done);
+  gauge("logdex_build_bytes_total", "Bytes the current or last build scans.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_build_bytes_total %d\n", r.progress.bytes_total);
+  gauge("logdex_build_bytes_done", "Bytes the current or last build has scanned.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_build_bytes_done %d\n", r.progress.bytes_done);
+  gauge("logdex_cache_saves_total", "Cache saves that succeeded.", "counter");
+  absl::StrAppendFormat(&out, "logdex_cache_saves_total %d\n", r.saves);
+  gauge("logdex_cache_save_errors_total", "Cache saves that failed.", "counter");
+  absl::StrAppendFormat(&out, "logdex_cache_save_errors_total %d\n", r.save_errors);
+  gauge("logdex_cache_last_save_timestamp_seconds", "Unix time of the last cache save (0: none).",
+        "gauge");
+  absl::StrAppendFormat(&out, "logdex_cache_last_save_timestamp_seconds %d\n",
+                        r.last_save ? absl::ToUnixSeconds(*r.last_save) : 0);
+  gauge("logdex_cache_start", "1 for how the index was opened (from the cache or the logs).",
+        "gauge");
+  for (recovery::StartKind k : {recovery::StartKind::kBuilt, recovery::StartKind::kReused,
+                                recovery::StartKind::kRebuiltDamaged,
+                                recovery::StartKind::kRebuiltForeign}) {
+    std::string_view name = recovery::StartKindName(k);
+    absl::StrAppendFormat(&out, "logdex_cache_start{kind=\"%s\"} %d\n",
+                          absl::string_view(name.data(), name.size()),
+                          r.start && r.start->kind == k ? 1 : 0);
+  }
+  gauge("logdex_cache_rows_checked", "Cached rows CRC-checked when the index was opened.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_cache_rows_checked %d\n",
+                        r.start ? r.start->rows_checked : 0);
+  gauge("logdex_kernel_notifications_total", "Page invalidations sent to the kernel.", "counter");
+  absl::StrAppendFormat(&out, "logdex_kernel_notifications_total %d\n", in.notifications_sent);
   gauge("logdex_log_files", "Log files indexed.", "gauge");
   absl::StrAppendFormat(&out, "logdex_log_files %d\n", st.log_files);
   gauge("logdex_frames", "Frames indexed (rows of index.ndjson).", "gauge");

@@ -1,8 +1,9 @@
 // The text of /.logdex/status.json and /.logdex/metrics.prom.
 //
 // Both are rendered from the same StatusInputs, so they always agree. Neither
-// triggers an index build: before the first build the counts are zero and
-// the index state says "not_built".
+// triggers or waits for an index build: before the first build the counts
+// are zero and the index state says "not_built"; during it, "building" with
+// the files and bytes scanned so far.
 #ifndef LOGDEX_FS_STATUS_FILES_H_
 #define LOGDEX_FS_STATUS_FILES_H_
 
@@ -17,11 +18,10 @@ namespace logdex::fs {
 
 struct StatusInputs {
   const MountConfig* config = nullptr;
-  IndexState index_state = IndexState::kNotBuilt;
-  std::string index_error;                        // last failed build, if any
-  std::shared_ptr<const IndexSnapshot> snapshot;  // null until built
+  IndexReport index;           // state, progress, counts, cache events
   absl::Time mounted_at;
-  uint64_t known_nodes = 0;                       // backing nodes the kernel holds
+  uint64_t known_nodes = 0;         // backing nodes the kernel holds
+  uint64_t notifications_sent = 0;  // page invalidations sent to the kernel
 };
 
 // One JSON object, pretty-printed, '\n'-terminated; valid JSON whatever bytes

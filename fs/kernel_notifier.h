@@ -1,0 +1,59 @@
+// Tells the kernel when cached pages of a node went stale, from a thread of
+// its own.
+//
+// libfuse warns that a notify call made while a request for the same node is
+// being handled can deadlock (the kernel may wait for that request while we
+// wait for the kernel). So request handlers and the refresher only queue:
+// Invalidate() records the lowest stale offset per node and returns at once;
+// the notifier thread sends fuse_lowlevel_notify_inval_inode for it.
+#ifndef LOGDEX_FS_KERNEL_NOTIFIER_H_
+#define LOGDEX_FS_KERNEL_NOTIFIER_H_
+
+#include <fuse_lowlevel.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "fs/inode_table.h"
+
+namespace logdex::fs {
+
+class KernelNotifier {
+ public:
+  KernelNotifier() = default;
+  ~KernelNotifier() { Stop(); }
+  KernelNotifier(const KernelNotifier&) = delete;
+  KernelNotifier& operator=(const KernelNotifier&) = delete;
+
+  // Starts the thread that sends queued notifications to `se`. Call after
+  // daemonizing (threads do not survive fork). Invalidations queued before
+  // are sent then.
+  void Start(fuse_session* se) ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops and joins the thread; pending notifications are dropped. Call
+  // before the session is unmounted and destroyed.
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Pages of `id` from `offset` (rounded down to a page) to the end are
+  // stale, and so are its attributes. Never blocks on the kernel.
+  void Invalidate(NodeId id, uint64_t offset) ABSL_LOCKS_EXCLUDED(mu_);
+
+  uint64_t sent() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void Loop() ABSL_LOCKS_EXCLUDED(mu_);
+
+  mutable absl::Mutex mu_;
+  fuse_session* se_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<NodeId, uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // id -> lowest offset
+  uint64_t sent_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;  // only Start/Stop touch it, from the main thread
+};
+
+}  // namespace logdex::fs
+
+#endif  // LOGDEX_FS_KERNEL_NOTIFIER_H_
