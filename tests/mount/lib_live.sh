@@ -1,0 +1,93 @@
+# shellcheck shell=bash
+# Extra verbs for the tests of a live, self-healing index (write-through, freshness, growth,
+# persisted cache, recovery). Source it after lib.sh:
+#
+#   . "$(dirname "$0")/lib.sh" "$1"
+#   . "$(dirname "$0")/lib_live.sh"
+#
+# Every verb that reads the mount goes through on_mount (a hung mount fails the test). Waiting is
+# always polling with a deadline (wait_until), never a fixed sleep.
+
+# cli_index LOGDIR OUT: `logdex index LOGDIR` into OUT (the canonical index, SPEC §4).
+cli_index() {
+  local rc=0
+  timeout -k 5 120 "$LOGDEX" index "$1" >"$2" || rc=$?
+  [ "$rc" -eq 0 ] || fail "logdex index $1 exited $rc"
+}
+
+# read_index MNT OUT: index.ndjson's bytes into OUT; fails unless st_size, taken right after,
+# equals the byte count read (SPEC §5: exact st_size). Only for a quiet log dir.
+read_index() {
+  on_mount cat -- "$1/index.ndjson" >"$2" || fail "cat $1/index.ndjson exited $?"
+  assert_eq "$(wc -c <"$2" | tr -d ' ')" "$(on_mount stat -c %s -- "$1/index.ndjson")" \
+    "st_size of $1/index.ndjson vs bytes read"
+}
+
+# assert_index_invariant MNT LOGDIR WHAT: SPEC §4's invariant. Sorting the mount's rows
+# canonically must give exactly `logdex index LOGDIR`. Checked as: both, sorted with the same
+# byte order (LC_ALL=C sort), are the same bytes. Why that is equivalent: `logdex index` is
+# canonical by definition, and each row holds its (file, byteOffset), which is unique, so no two
+# rows are equal; two sets of distinct lines are equal exactly when their sorted forms are, and
+# the mount's rows sorted canonically equal `logdex index` exactly when they are the same set.
+# (A missing, duplicated or changed row makes the sorted bytes differ.) The log dir must be quiet.
+assert_index_invariant() {
+  local mnt=$1 logdir=$2 what=$3 tmp
+  tmp=$(mktemp -d "$TEST_DIR/invariant.XXXXXX")
+  read_index "$mnt" "$tmp/mounted.ndjson"
+  cli_index "$logdir" "$tmp/cli.ndjson"
+  sort -- "$tmp/mounted.ndjson" >"$tmp/mounted.sorted"
+  sort -- "$tmp/cli.ndjson" >"$tmp/cli.sorted"
+  assert_same_bytes "$tmp/cli.sorted" "$tmp/mounted.sorted" "$what: index.ndjson sorted vs logdex index sorted"
+  rm -rf -- "$tmp"
+}
+
+# assert_index_canonical MNT LOGDIR WHAT: stronger than the invariant: index.ndjson is exactly
+# `logdex index LOGDIR`, in canonical order (a fresh build or a regeneration, SPEC §4).
+assert_index_canonical() {
+  local mnt=$1 logdir=$2 what=$3 tmp
+  tmp=$(mktemp -d "$TEST_DIR/canonical.XXXXXX")
+  read_index "$mnt" "$tmp/mounted.ndjson"
+  cli_index "$logdir" "$tmp/cli.ndjson"
+  assert_same_bytes "$tmp/cli.ndjson" "$tmp/mounted.ndjson" "$what: index.ndjson vs logdex index (canonical order)"
+  rm -rf -- "$tmp"
+}
+
+# wait_until SECONDS WHAT CMD...: polls CMD every 0.1 s until it succeeds; fails the test with
+# WHAT when it has not after SECONDS.
+wait_until() {
+  local secs=$1 what=$2 tries=0
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ "$tries" -lt $((secs * 10)) ] || fail "timed out after ${secs}s waiting for: $what"
+    sleep 0.1
+  done
+}
+
+# status_get MNT JQ_FILTER: the filter applied to MNT/.logdex/status.json, raw output.
+status_get() {
+  local out rc=0
+  out=$(on_mount jq -er "$2" -- "$1/.logdex/status.json") || rc=$?
+  [ "$rc" -eq 0 ] || fail "status.json: '$2' gave no value (jq exit $rc)"
+  printf '%s\n' "$out"
+}
+
+# line_count FILE: number of \n in FILE.
+line_count() {
+  wc -l <"$1" | tr -d ' '
+}
+
+# kill9_daemon MNT: SIGKILLs the daemon serving MNT (by pid) and waits until it is gone; the
+# mount stays behind, dead (ENOTCONN), as after a crash.
+kill9_daemon() {
+  local mnt=$1 pids pid
+  pids=$(daemon_pids "$mnt")
+  [ -n "$pids" ] || fail "no logdex daemon found for $mnt"
+  for pid in $pids; do kill -9 "$pid"; done
+  wait_until 10 "daemon of $mnt to die after kill -9" daemons_gone "$mnt"
+}
+
+# daemons_gone MNT: true when no logdex process serves MNT any more.
+daemons_gone() {
+  [ -z "$(daemon_pids "$1")" ]
+}
