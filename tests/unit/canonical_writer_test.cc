@@ -26,24 +26,6 @@ constexpr int kClaude = static_cast<int>(Source::kClaude);
 constexpr int kPi = static_cast<int>(Source::kPi);
 constexpr int kActive = 0, kCorrupt = 1;
 
-// An LZ4 frame (SPEC §7) holding `data` in stored (uncompressed) blocks: no
-// compressor needed, and any LZ4 reader must accept it. FLG 0x60 (version 1,
-// independent blocks, no checksums), BD 0x40 (64 KiB blocks), HC 0x82 =
-// (xxh32 of FLG BD) >> 8 & 0xFF, checked with `lz4 -d`.
-std::string Lz4Stored(std::string_view data) {
-  std::string out("\x04\x22\x4D\x18\x60\x40\x82", 7);
-  auto put32 = [&](uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-  };
-  for (size_t pos = 0; pos < data.size(); pos += 65536) {
-    const std::string_view block = data.substr(pos, 65536);
-    put32(static_cast<uint32_t>(block.size()) | 0x80000000u);
-    out.append(block);
-  }
-  put32(0);  // end mark
-  return out;
-}
-
 class CanonicalWriterTest : public ::testing::Test {
  protected:
   // Verb: runs WriteCanonicalIndex on log_ into a temp file; the text written
@@ -208,25 +190,6 @@ TEST_F(CanonicalWriterTest, OversizedFrameIsACorruptRowBetweenItsNeighbours) {
           R"({"file":"big.jsonl","byteOffset":104857614,"byteLength":3,"crc32c":"F01F9D27","source":"claude","state":"active"})"
           "\n");
   EXPECT_EQ(stats->errors[static_cast<int>(FrameError::kOversized)], 1u);
-}
-
-TEST_F(CanonicalWriterTest, CompressedLogIsIndexedUnderItsUncompressedName) {
-  log_.Write("t.jsonl.lz4", Lz4Stored("{\"type\":\"x\"}\n{\"uuid\":\"u\"}\n"));
-  ASSERT_TRUE(WriteIndex().ok());
-  EXPECT_EQ(output_,
-            R"({"file":"t.jsonl","byteOffset":0,"byteLength":13,"crc32c":"476149BB","source":"jsonl","state":"active","entryType":"x"})"
-            "\n"
-            R"({"file":"t.jsonl","byteOffset":13,"byteLength":13,"crc32c":"95FE1279","source":"jsonl","state":"active"})"
-            "\n");
-}
-
-TEST_F(CanonicalWriterTest, RealFileHidesItsCompressedTwin) {
-  log_.Write("u.jsonl", "{}\n");
-  log_.Write("u.jsonl.lz4", Lz4Stored("{\"type\":\"x\"}\n"));
-  ASSERT_TRUE(WriteIndex().ok());
-  EXPECT_EQ(output_,
-            R"({"file":"u.jsonl","byteOffset":0,"byteLength":3,"crc32c":"F01F9D27","source":"jsonl","state":"active"})"
-            "\n");
 }
 
 TEST_F(CanonicalWriterTest, MissingLogDirIsAnError) {

@@ -31,7 +31,9 @@ class LiveIndexTest : public ::testing::Test {
   // Verbs.
   void Start(bool watch = true) {
     live_ = std::make_unique<LiveIndex>(log_.path(), ScanOptions());
-    if (watch) ASSERT_TRUE(live_->StartWatching().ok());
+    if (watch) {
+      ASSERT_TRUE(live_->StartWatching().ok());
+    }
     ASSERT_TRUE(live_->Build().ok());
   }
   void Append(const std::string& rel, const std::string& text) {
