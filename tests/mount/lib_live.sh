@@ -91,3 +91,28 @@ kill9_daemon() {
 daemons_gone() {
   [ -z "$(daemon_pids "$1")" ]
 }
+
+# kill_on_exit PID: the EXIT trap kills PID (by pid, TERM) before lib.sh's cleanup unmounts,
+# so a background reader (tail -f, a writer) never keeps a mount busy or outlives the test.
+LIVE_PIDS=()
+kill_on_exit() {
+  LIVE_PIDS+=("$1")
+  trap 'live_cleanup' EXIT
+}
+live_cleanup() {
+  local rc=$? pid
+  set +e  # a failing kill or wait must not end the trap before lib_cleanup unmounts
+  for pid in "${LIVE_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${LIVE_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  (exit "$rc")
+  lib_cleanup
+}
+
+# has_open PID PATH: true when process PID holds PATH open (readiness of a background reader).
+has_open() {
+  local fd
+  for fd in /proc/"$1"/fd/*; do
+    [ "$(readlink -- "$fd" 2>/dev/null)" = "$2" ] && return 0
+  done
+  return 1
+}
