@@ -1,6 +1,6 @@
 // The in-memory index the mount serves: its size and any byte range equal the
 // canonical index `logdex index` writes for the same log dir.
-#include "index/index.h"
+#include "index/live_index.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,10 +20,10 @@ class IndexTest : public ::testing::Test {
  protected:
   // Verbs: Build the index of log_; Canonical() is what WriteCanonicalIndex
   // writes for log_; ReadRange reads from the built index.
-  const Index& Build(const ScanOptions& options = {}) {
-    absl::StatusOr<std::unique_ptr<Index>> index = Index::Build(log_.path(), options);
-    EXPECT_TRUE(index.ok()) << index.status();
-    if (index.ok()) index_ = std::move(*index);
+  const LiveIndex& Build(const ScanOptions& options = {}) {
+    index_ = std::make_unique<LiveIndex>(log_.path(), options);
+    const absl::Status built = index_->Build();
+    EXPECT_TRUE(built.ok()) << built;
     return *index_;
   }
   std::string Canonical() {
@@ -66,20 +66,20 @@ class IndexTest : public ::testing::Test {
 
   logdex::testing::TempDir log_;
   logdex::testing::TempDir out_;
-  std::unique_ptr<Index> index_;
+  std::unique_ptr<LiveIndex> index_;
 };
 
 TEST_F(IndexTest, TinyLogDirReadsAsItsHandWrittenIndex) {
   WriteTinyLogDir(log_);
-  const Index& index = Build();
-  EXPECT_EQ(index.size(), logdex::testing::kTinyIndex.size());
-  EXPECT_EQ(ReadRange(0, index.size()), logdex::testing::kTinyIndex);
+  const LiveIndex& index = Build();
+  EXPECT_EQ(index.Size(), logdex::testing::kTinyIndex.size());
+  EXPECT_EQ(ReadRange(0, index.Size()), logdex::testing::kTinyIndex);
 }
 
 TEST_F(IndexTest, SizeEqualsTheBytesOfTheCanonicalIndex) {
   WriteBiggerLogDir();
   const std::string canonical = Canonical();
-  EXPECT_EQ(Build().size(), canonical.size());
+  EXPECT_EQ(Build().Size(), canonical.size());
 }
 
 TEST_F(IndexTest, WholeReadEqualsTheCanonicalIndex) {
@@ -92,7 +92,7 @@ TEST_F(IndexTest, WholeReadEqualsTheCanonicalIndex) {
 TEST_F(IndexTest, EveryRangeEqualsTheSameSubstringOfTheCanonicalIndex) {
   WriteBiggerLogDir();
   const std::string canonical = Canonical();
-  const uint64_t size = Build().size();
+  const uint64_t size = Build().Size();
   ASSERT_EQ(size, canonical.size());
   for (uint64_t offset = 0; offset <= size + 11; offset += 11) {
     for (uint64_t length : {0, 1, 17, 4096}) {
@@ -112,18 +112,17 @@ TEST_F(IndexTest, ReadAppendsToWhatIsAlreadyThere) {
 
 TEST_F(IndexTest, StatsMatchTheCanonicalWriters) {
   WriteTinyLogDir(log_);
-  const Index& index = Build();
-  EXPECT_EQ(index.stats().log_files, 4u);
-  EXPECT_EQ(index.stats().frames, 8u);
-  EXPECT_EQ(index.stats().torn_tails, 1u);
-  EXPECT_EQ(index.stats().torn_tail_bytes, 9u);
-  EXPECT_EQ(index.rows().row_count(), 8u);
-  EXPECT_EQ(index.rows().rendered_size(), index.size());
+  const LiveIndex& index = Build();
+  EXPECT_EQ(index.Stats().log_files, 4u);
+  EXPECT_EQ(index.Stats().frames, 8u);
+  EXPECT_EQ(index.Stats().torn_tails, 1u);
+  EXPECT_EQ(index.Stats().torn_tail_bytes, 9u);
+  EXPECT_EQ(index.RowCount(), 8u);
 }
 
 TEST_F(IndexTest, EmptyLogDirIsAnEmptyIndex) {
-  const Index& index = Build();
-  EXPECT_EQ(index.size(), 0u);
+  const LiveIndex& index = Build();
+  EXPECT_EQ(index.Size(), 0u);
   EXPECT_EQ(ReadRange(0, 100), "");
 }
 
@@ -131,16 +130,17 @@ TEST_F(IndexTest, FilteredSourcesAreLeftOut) {
   WriteTinyLogDir(log_);
   ScanOptions claude_only;
   claude_only.sources = {false, false, true, false};  // pi, codex, claude, jsonl
-  const Index& index = Build(claude_only);
+  const LiveIndex& index = Build(claude_only);
   const std::string_view tiny = logdex::testing::kTinyIndex;
   const size_t from = tiny.find("{\"file\":\"proj/");
   const size_t to = tiny.find("{\"file\":\"s1.v2/");
-  EXPECT_EQ(ReadRange(0, index.size()), tiny.substr(from, to - from));
-  EXPECT_EQ(index.stats().skipped_source_filtered, 3u);
+  EXPECT_EQ(ReadRange(0, index.Size()), tiny.substr(from, to - from));
+  EXPECT_EQ(index.Stats().skipped_source_filtered, 3u);
 }
 
 TEST_F(IndexTest, MissingLogDirIsAnError) {
-  EXPECT_FALSE(Index::Build(log_.Path("missing"), {}).ok());
+  LiveIndex missing(log_.Path("missing"), {});
+  EXPECT_FALSE(missing.Build().ok());
 }
 
 }  // namespace
