@@ -116,3 +116,17 @@ has_open() {
   done
   return 1
 }
+
+# unmount_clean MNT: a plain `fusermount3 -u` must succeed and the daemon must then exit by
+# itself (it saves the cache on the way out); no lazy unmount, no kill.
+unmount_clean() {
+  local rc=0
+  timeout -k 5 20 fusermount3 -u -- "$1" || rc=$?
+  [ "$rc" -eq 0 ] || fail "fusermount3 -u $1 exited $rc"
+  wait_until 20 "the daemon of $1 to exit after unmount" daemons_gone "$1"
+}
+
+# cache_listing CACHE_DIR: the names in the cache dir, sorted, one line.
+cache_listing() {
+  (cd -- "$1" && find . -mindepth 1 -printf '%P\n' | sort | tr '\n' ' ' | sed 's/ $//')
+}
