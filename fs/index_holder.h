@@ -13,11 +13,11 @@
 // that changes the bytes of index.ndjson is handed to the update listener
 // (the kernel notifier), and moves the st_mtime shown for the file.
 //
-// Known limit: libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS
-// (do_init drops the capability), so the kernel serializes LOOKUPs within one
-// directory. While the first lookup of /index.ndjson builds, first lookups of
-// other root names queue behind it in the kernel; everything else (getattr,
-// read, readdir, lookups elsewhere and revalidations) is served meanwhile.
+// libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS, so the kernel
+// serializes LOOKUPs within one directory; that is why a lookup of
+// /index.ndjson never opens the index (LogdexFs::DoLookup), only getattr,
+// open and read do, and lookups of other root names never queue behind a
+// build.
 //
 // Lock order: open_mu_, then save_mu_, then mu_. open_mu_ is held for a whole
 // open (build or cache load), save_mu_ for a whole save; mu_ is never held

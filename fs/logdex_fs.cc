@@ -99,9 +99,12 @@ std::string LogdexFs::RenderVirtual(VirtualId id) const {
                               : RenderStatusJson(CurrentStatus());
 }
 
-absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id) {
+absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id, bool may_open) {
   switch (id) {
     case kIndexId: {
+      if (!may_open && !index_.is_open()) {
+        return VirtualStat(id, 0, absl::ToTimespec(mounted_at_), uid_, gid_);
+      }
       absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
       if (!fresh.ok()) return fresh.status();
       return VirtualStat(id, fresh->size, fresh->mtime, uid_, gid_);
@@ -124,7 +127,12 @@ absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(NodeId parent, const char* n
   e.entry_timeout = kEntryTimeout;
   e.attr_timeout = kAttrTimeout;
   if (std::optional<VirtualId> v = VirtualChild(parent, name)) {
-    absl::StatusOr<struct stat> st = StatVirtual(*v);
+    // A lookup never waits for the first build: the kernel serializes
+    // lookups in a directory (libfuse 3.14 never grants parallel dirops), so
+    // a build here would hold up every first lookup at the root. With
+    // attr_timeout 0 the kernel never answers stat from these attributes;
+    // its GETATTR (or open, or read past the size it knows) opens the index.
+    absl::StatusOr<struct stat> st = StatVirtual(*v, /*may_open=*/false);
     if (!st.ok()) return st.status();
     e.ino = *v;
     e.attr = *st;

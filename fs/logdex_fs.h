@@ -115,7 +115,10 @@ class LogdexFs {
   // virtual node, EROFS under -o ro.
   absl::StatusOr<std::shared_ptr<const Inode>> WritableDir(NodeId parent, const char* name,
                                                            int virtual_errno) const;
-  absl::StatusOr<struct stat> StatVirtual(VirtualId id);
+  // Attributes of a virtual node. For /index.ndjson: refreshed first; with
+  // may_open false (lookup) an index not yet open is not opened, and shows
+  // size 0 (see DoLookup).
+  absl::StatusOr<struct stat> StatVirtual(VirtualId id, bool may_open = true);
   StatusInputs CurrentStatus() const;
   std::string RenderVirtual(VirtualId id) const;
 
