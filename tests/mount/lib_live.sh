@@ -130,3 +130,31 @@ unmount_clean() {
 cache_listing() {
   (cd -- "$1" && find . -mindepth 1 -printf '%P\n' | sort | tr '\n' ' ' | sed 's/ $//')
 }
+
+# save_good_cache LOGDIR MNT CACHE_DIR: mounts, reads the index, unmounts: a good index.cache.
+save_good_cache() {
+  mount_logdex "$1" "$2" -o "cache_dir=$3"
+  read_index "$2" "$TEST_DIR/saved-with-cache.ndjson"
+  unmount_clean "$2"
+  [ -s "$3/index.cache" ] || fail "no index.cache saved in $3"
+}
+
+# assert_cache_moved_aside LOGDIR MNT CACHE_DIR KIND WHAT: the index.cache now in CACHE_DIR must
+# not be trusted: a mount serves exactly `logdex index`, status says cache.start KIND, the cache
+# is kept as index.cache.bad (same bytes); the unmount saves a new cache the next mount reuses.
+assert_cache_moved_aside() {
+  local logdir=$1 mnt=$2 cache=$3 kind=$4 what=$5
+  cp -- "$cache/index.cache" "$TEST_DIR/bad-copy"
+  mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
+  assert_index_canonical "$mnt" "$logdir" "$what: index"
+  assert_eq "$kind" "$(status_get "$mnt" .cache.start)" "$what: cache.start"
+  [ -e "$cache/index.cache.bad" ] || fail "$what: no index.cache.bad in the cache dir (has: $(cache_listing "$cache"))"
+  assert_same_bytes "$TEST_DIR/bad-copy" "$cache/index.cache.bad" "$what: index.cache.bad vs the bad cache"
+  unmount_clean "$mnt"
+  [ -s "$cache/index.cache" ] || fail "$what: no new index.cache after the unmount"
+  ! cmp -s "$TEST_DIR/bad-copy" "$cache/index.cache" || fail "$what: the bad cache was saved again as index.cache"
+  mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
+  assert_index_canonical "$mnt" "$logdir" "$what: index at the next mount"
+  assert_eq reused "$(status_get "$mnt" .cache.start)" "$what: the next mount reuses the new cache"
+  unmount_clean "$mnt"
+}
