@@ -60,13 +60,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/logdex-bench.XXXXXX")
 mounts=()   # mount points we mounted
 daemons=()  # daemon pids we saw
 
-daemon_pid() {  # MNT: pid of the logdex daemon serving MNT (argv ends in "mount LOGDIR MNT ...")
-  local p args
-  for p in /proc/[0-9]*; do
-    args=$({ tr '\0' '\n' <"$p/cmdline"; } 2>/dev/null) || continue
-    if [ "$(sed -n 1p <<<"$args")" = "$logdex" ] && [ "$(sed -n 2p <<<"$args")" = mount ] \
-        && [ "$(sed -n 4p <<<"$args")" = "$1" ]; then
-      echo "${p#/proc/}"; return 0
+daemon_pid() {  # MNT: pid of the logdex daemon serving MNT (argv: LOGDEX mount LOGDIR MNT ...)
+  local p
+  local -a argv
+  for p in $(pgrep -x logdex); do
+    mapfile -d '' -t argv < <(cat "/proc/$p/cmdline" 2>/dev/null)
+    if [ "${argv[0]:-}" = "$logdex" ] && [ "${argv[1]:-}" = mount ] && [ "${argv[3]:-}" = "$1" ]; then
+      echo "$p"; return 0
     fi
   done
   return 1
@@ -108,9 +108,11 @@ mount_logdex() {  # LOGDIR MNT OPTS: mount (stderr not a terminal: the index ope
   fi
   for _ in $(seq 200); do timeout 10 mountpoint -q "$2" && break; sleep 0.05; done
   timeout 10 mountpoint -q "$2" || { say "$2 not mounted after 10 s"; return 1; }
-  local pid
-  pid=$(daemon_pid "$2") && daemons+=("$pid")
-  return 0
+}
+
+remember_daemon() {  # MNT: sets pid to its daemon's and notes it for the cleanup
+  pid=$(daemon_pid "$1") || pid=
+  if [ -n "$pid" ]; then daemons+=("$pid"); fi
 }
 
 fuse_ok() { [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1 && command -v mountpoint >/dev/null 2>&1; }
@@ -201,9 +203,9 @@ else
   opts="ro,cache_dir=$work/cache"
   t=$(now_ns); mount_logdex "$logs" "$mnt" "$opts"; mount_cold=$(ms_since "$t")
   t=$(now_ns); timeout 900 stat "$mnt/index.ndjson" >/dev/null; stat_cold=$(ms_since "$t")
+  remember_daemon "$mnt"
   t=$(now_ns); timeout 900 cat "$mnt/index.ndjson" >"$work/mnt.ndjson"; read_ms=$(ms_since "$t")
   if cmp -s "$work/mnt.ndjson" "$work/cli.ndjson"; then same="identical"; else same="DIFFERENT"; fi
-  pid=$(daemon_pid "$mnt") || pid=
   rss=$(proc_kb "$pid" VmRSS || true); hwm=$(proc_kb "$pid" VmHWM || true)
   status_mem=$(timeout 10 jq -c '[paths(scalars) as $p
       | select($p | map(tostring) | join(".") | test("memory|rss"; "i"))
@@ -213,8 +215,8 @@ else
   cache_bytes=$(du -sb "$work/cache" 2>/dev/null | cut -f1)
   t=$(now_ns); mount_logdex "$logs" "$mnt" "$opts"; mount_warm=$(ms_since "$t")
   t=$(now_ns); timeout 900 stat "$mnt/index.ndjson" >/dev/null; stat_warm=$(ms_since "$t")
+  remember_daemon "$mnt"
   warm_kind=$(timeout 10 jq -c '.cache | objects | del(.dir)' "$mnt/.logdex/status.json" 2>/dev/null || true)
-  pid=$(daemon_pid "$mnt") || pid=
   rss_warm=$(proc_kb "$pid" VmRSS || true)
   unmount "$mnt"
 
@@ -250,6 +252,7 @@ for size in 10000 "$big_rows"; do
   mnt=$work/mnt-lat$size
   mount_logdex "$dir" "$mnt" "cache_dir=$work/cache-lat$size"
   t=$(now_ns); timeout 900 stat "$mnt/index.ndjson" >/dev/null; first=$(ms_since "$t")
+  remember_daemon "$mnt"
   # An empty append: opens the file for writing, changes nothing.
   if ! timeout 10 sh -c ': >>"$1"' sh "$mnt/$rel" 2>/dev/null; then
     lat_skip="the mount refuses writes (read-write pass-through not built yet)"
