@@ -29,8 +29,8 @@ tree_state() {
   ) || fail "could not list $1"
 }
 
-# times ROOT: mtime (ns) of every non-directory (symlinks not followed).
-times() {
+# mtimes ROOT: mtime (ns) of every non-directory (symlinks not followed).
+mtimes() {
   (cd -- "$1" && on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
     ! -type d -printf '%p %T@\n' | sort) || fail "could not list times of $1"
 }
@@ -40,7 +40,7 @@ step=0
 # the mount, then by the reference copy; both runs must exit alike with the same normalized
 # stderr, and the log dir must then equal the reference copy, and the mount the log dir.
 same() {
-  local what=$1 root rc_m=0 rc_r=0 arg
+  local what=$1 rc_m=0 rc_r=0 arg
   shift
   step=$((step + 1))
   local -a args_m=() args_r=()
@@ -59,8 +59,8 @@ same() {
   tree_state "$mnt" >"$TEST_DIR/state.m"
   assert_same_bytes "$TEST_DIR/state.r" "$TEST_DIR/state.l" "step $step ($what): log dir vs plain dir"
   assert_same_bytes "$TEST_DIR/state.l" "$TEST_DIR/state.m" "step $step ($what): mount vs log dir"
-  times "$logdir" >"$TEST_DIR/times.l"
-  times "$mnt" >"$TEST_DIR/times.m"
+  mtimes "$logdir" >"$TEST_DIR/times.l"
+  mtimes "$mnt" >"$TEST_DIR/times.m"
   assert_same_bytes "$TEST_DIR/times.l" "$TEST_DIR/times.m" "step $step ($what): mount's mtimes vs log dir's"
 }
 
