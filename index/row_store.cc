@@ -20,23 +20,34 @@ void PutVarint(uint64_t v, std::string* out) {
   out->push_back(static_cast<char>(v));
 }
 
-uint64_t GetVarint(const std::string& d, size_t* pos) {
-  uint64_t v = 0;
-  for (int shift = 0; *pos < d.size() && shift < 64; shift += 7) {
-    const auto b = static_cast<uint8_t>(d[(*pos)++]);
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if (b < 0x80) break;
-  }
-  return v;
-}
-
 void PutFixed(uint64_t v, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
 
-uint64_t GetFixed(const std::string& d, size_t* pos, int bytes) {
+// Readers of untrusted encoded bytes (runs come from the cache file too).
+// Running out of bytes moves *pos past the end, which RunDecoder reports as
+// malformed data.
+constexpr size_t kPastEnd = ~size_t{0};
+
+uint64_t GetVarint(const std::string& d, size_t* pos) {
   uint64_t v = 0;
-  for (int i = 0; i < bytes && *pos < d.size(); ++i) {
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*pos >= d.size()) break;
+    const auto b = static_cast<uint8_t>(d[(*pos)++]);
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    if (b < 0x80) return v;
+  }
+  *pos = kPastEnd;
+  return 0;
+}
+
+uint64_t GetFixed(const std::string& d, size_t* pos, int bytes) {
+  if (*pos > d.size() || d.size() - *pos < static_cast<size_t>(bytes)) {
+    *pos = kPastEnd;
+    return 0;
+  }
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) {
     v |= static_cast<uint64_t>(static_cast<uint8_t>(d[(*pos)++])) << (8 * i);
   }
   return v;
@@ -72,6 +83,10 @@ bool PackUuid(std::string_view s, std::string* out) {
 
 void UnpackUuid(const std::string& d, size_t* pos, std::string* s) {
   s->clear();
+  if (*pos > d.size() || d.size() - *pos < 16) {
+    *pos = kPastEnd;
+    return;
+  }
   int dash = 0;
   for (int i = 0; i < 16 && *pos < d.size(); ++i) {
     const auto b = static_cast<uint8_t>(d[(*pos)++]);
@@ -217,7 +232,7 @@ RunDecoder::RunDecoder(const Run& run, size_t checkpoint)
 
 bool RunDecoder::Next(RowView* row) {
   const std::string& d = run_.data;
-  if (pos_ >= d.size() || row_index_ >= run_.rows) return false;
+  if (malformed_ || pos_ >= d.size() || row_index_ >= run_.rows) return false;
   if (row_index_ % kCheckpointRows == 0) {
     for (bool& p : present_) p = false;
     prev_end_ = 0;
@@ -231,6 +246,7 @@ bool RunDecoder::Next(RowView* row) {
   row->source = static_cast<Source>(head & 3);
   row->error = static_cast<FrameError>((head >> 2) & 7);
   prev_end_ = row->byte_offset + row->byte_length;
+  if (pos_ == kPastEnd || ((head >> 2) & 7) >= kFrameErrorCount) return Malformed();
   if (row->error != FrameError::kNone) {
     for (bool& p : present_) p = false;
     return true;
@@ -249,15 +265,17 @@ bool RunDecoder::Next(RowView* row) {
         break;
       case kLiteral: {
         const uint64_t n = GetVarint(d, &pos_);
-        const size_t take = static_cast<size_t>(std::min<uint64_t>(n, d.size() - pos_));
-        v.assign(d, pos_, take);
-        pos_ += take;
+        if (pos_ == kPastEnd || n > d.size() - pos_) return Malformed();
+        v.assign(d, pos_, static_cast<size_t>(n));
+        pos_ += static_cast<size_t>(n);
         break;
       }
       case kUuid: UnpackUuid(d, &pos_, &v); break;
       case kTimestamp: UnpackTimestamp(d, &pos_, &v); break;
       case kHex8: UnpackHex8(d, &pos_, &v); break;
+      default: return Malformed();
     }
+    if (pos_ == kPastEnd) return Malformed();
     present_[s] = tag != kAbsent;
   }
   std::optional<std::string_view>* out[kSlots] = {&row->entry_type, &row->entry_id,
@@ -267,7 +285,13 @@ bool RunDecoder::Next(RowView* row) {
     if (present_[s]) *out[s] = std::string_view(strings_[s]);
   }
   if (head & kHasEntrySeq) row->entry_seq = GetVarint(d, &pos_);
+  if (pos_ == kPastEnd) return Malformed();
   return true;
+}
+
+bool RunDecoder::Malformed() {
+  malformed_ = true;
+  return false;
 }
 
 uint32_t RowStore::AddFile(std::string_view rel_path) {
@@ -330,6 +354,7 @@ void RowStore::Render(uint64_t offset, uint64_t length, std::string* out) const 
       text.clear();
       AppendRow(file_literal(run.file_id), row, &text);
       const uint64_t row_end = at + text.size();
+      if (at > offset) break;  // sizes that do not add up: never from a checked run
       if (row_end > offset) {
         const uint64_t from = offset - at;
         const uint64_t to = std::min<uint64_t>(text.size(), end - at);

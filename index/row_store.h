@@ -91,10 +91,15 @@ class RowStore {
 class RunDecoder {
  public:
   RunDecoder(const Run& run, size_t checkpoint);
-  // Decodes the next row; false at the end of the run.
+  // Decodes the next row; false at the end of the run, or at bytes that are
+  // not a valid encoding (then malformed() is true).
   bool Next(RowView* row);
+  bool malformed() const { return malformed_; }
+  // Offset in run.data of the next row to decode.
+  size_t position() const { return pos_; }
 
  private:
+  bool Malformed();
   const Run& run_;
   size_t pos_;
   uint64_t row_index_;
@@ -102,6 +107,7 @@ class RunDecoder {
   std::string strings_[5];
   std::string prev_id_;
   bool present_[5] = {};
+  bool malformed_ = false;
 };
 
 template <typename Fn>

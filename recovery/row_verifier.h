@@ -17,6 +17,9 @@ struct VerifyResult {
   uint64_t rows_checked = 0;
   uint64_t rows_bad = 0;
   uint64_t bytes_read = 0;
+  // Some run's encoding does not add up (bad rows, sizes or checkpoints):
+  // the cache as a whole is damaged, whatever its checksums said.
+  bool runs_inconsistent = false;
 };
 
 // Decodes every row of every run of `saved` on `threads` threads, filling

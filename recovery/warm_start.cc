@@ -114,6 +114,10 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
   // Row facts (first/last frames, counts) come from decoding every row; with
   // verify=full each row's bytes are CRC-checked on the way.
   const VerifyResult checked = VerifyRows(live.log_dir(), saved, threads, verify == VerifyMode::kFull);
+  if (checked.runs_inconsistent) {
+    (void)QuarantineCacheFile(cache_dir);
+    return build(StartKind::kRebuiltDamaged, "cached rows are not a valid encoding");
+  }
   for (size_t id = 0; id < saved.files.size(); ++id) {
     if (!checked.file_ok[id]) {
       saved.files[id].suspect = true;

@@ -412,3 +412,62 @@ TEST_F(RowStoreTest, RepeatedValuesAcrossRunsOfOneFileAreNotCarriedOver) {
 
 }  // namespace
 }  // namespace logdex::index
+
+namespace logdex::index {
+namespace {
+
+// Runs also come from the cache file: a decoder fed any bytes stops (and
+// says the bytes are malformed) instead of reading past them or crashing.
+TEST(RunDecoderOnHostileBytes, StopsAtEveryTruncationAndGarbageWithoutCrashing) {
+  std::string literal;
+  AppendJsonString("f.jsonl", &literal);
+  RunBuilder b(0, literal);
+  RowView r;
+  r.byte_length = 10;
+  r.source = Source::kClaude;
+  r.entry_type = "user";
+  r.entry_id = "0b8a4e0c-1f2d-4c3e-9a7b-5d6e7f8a9b0c";
+  r.timestamp = "2026-01-28T10:00:00.000Z";
+  r.session_id = "a literal";
+  for (int i = 0; i < 40; ++i) {
+    r.byte_offset = 10u * i;
+    b.Add(r);
+  }
+  const index::Run good = b.Finish();
+  for (size_t cut = 0; cut < good.data.size(); ++cut) {
+    index::Run run = good;
+    run.data.resize(cut);
+    RunDecoder dec(run, 0);
+    RowView row;
+    int n = 0;
+    while (dec.Next(&row)) ++n;
+    EXPECT_LT(n, 40) << "cut at " << cut;
+  }
+  uint32_t seed = 12345;
+  for (int trial = 0; trial < 2000; ++trial) {
+    index::Run run = good;
+    for (int k = 0; k < 4; ++k) {
+      seed = seed * 1103515245 + 12345;
+      run.data[seed % run.data.size()] = static_cast<char>(seed >> 16);
+    }
+    RunDecoder dec(run, 0);
+    RowView row;
+    while (dec.Next(&row)) {
+      EXPECT_LT(static_cast<int>(row.error), kFrameErrorCount);
+    }
+  }
+}
+
+TEST(RunDecoderOnHostileBytes, AnErrorCodeOutOfRangeIsMalformed) {
+  index::Run run;
+  run.rows = 1;
+  run.checkpoints = {{0, 0}};
+  run.data = std::string("\x00\x01\x00\x00\x00\x00", 6) + static_cast<char>(7 << 2);
+  RunDecoder dec(run, 0);
+  RowView row;
+  EXPECT_FALSE(dec.Next(&row));
+  EXPECT_TRUE(dec.malformed());
+}
+
+}  // namespace
+}  // namespace logdex::index

@@ -202,3 +202,41 @@ TEST_F(WarmStartTest, TheDefaultCacheDirIsNamedAfterTheLogDir) {
 
 }  // namespace
 }  // namespace logdex::recovery
+
+namespace logdex::recovery {
+namespace {
+
+// A cache can pass both checksums and still hold runs that do not add up
+// (a bug in an older writer, or a crafted file): it is damaged, not reused.
+TEST_F(WarmStartTest, ACacheWhoseRowsDoNotAddUpIsMovedAside) {
+  Open();
+  const index::IndexSnapshot snap = live_->Snapshot();
+  CacheImage image;
+  image.log_dir_id = LogDirId(log_.path());
+  image.source_mask = 0x0F;
+  for (const index::FileRecord& rec : snap.files) {
+    CachedFile f;
+    f.rel_path = rec.rel_path;
+    f.ino = rec.ino;
+    f.size = rec.size;
+    f.mtime_ns = rec.mtime_ns;
+    f.consumed_to = rec.consumed_to;
+    f.source = rec.source;
+    f.session = rec.session;
+    f.indexed = rec.indexed;
+    image.files.push_back(f);
+  }
+  for (const auto& run : snap.runs) {
+    auto lying = std::make_shared<index::Run>(*run);
+    lying->rendered_size += 1;  // one byte more than its rows render to
+    image.runs.push_back(lying);
+  }
+  ASSERT_TRUE(WriteCacheFile(cache_.path(), image).ok());
+  const StartReport r = Open();
+  EXPECT_EQ(r.kind, StartKind::kRebuiltDamaged);
+  EXPECT_TRUE(std::filesystem::exists(CacheFile() + ".bad"));
+  EXPECT_EQ(Text(), CanonicalIndex(log_.path()));
+}
+
+}  // namespace
+}  // namespace logdex::recovery
