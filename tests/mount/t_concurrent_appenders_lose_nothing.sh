@@ -4,8 +4,8 @@
 # 2 straight into the log dir on files of their own, while a reader stats and reads
 # index.ndjson. No byte and no row is lost: every file holds exactly its writers' lines, intact
 # and each writer's in its order; index.ndjson (read right after, no waiting: freshness) sorted
-# canonically is `logdex index`, with 80,000 more rows than before; and while the writers ran it
-# only grew (appends never regenerate).
+# canonically is `logdex index`, with 80,000 more rows than before, the rows from before in place.
+# (That reads meanwhile see every row a prior stat saw: t_reads_see_every_row_a_prior_stat_saw.)
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 
@@ -57,13 +57,13 @@ for w, got in want.items():
         sys.exit("%s: writer %s has %d frames, expected %d" % (path, w, got, count))
 EOF
 
-# The reader: stats and reads index.ndjson until told to stop; records each size seen.
-: >"$TEST_DIR/sizes"
+# The reader: stats and reads index.ndjson until told to stop (every call must succeed).
+: >"$TEST_DIR/reads"
 (
   while [ ! -e "$TEST_DIR/stop" ]; do
-    on_mount stat -c %s "$mnt/index.ndjson" >>"$TEST_DIR/sizes" || { echo "stat failed: $?" >"$TEST_DIR/reader.err"; exit 1; }
-    on_mount cat "$mnt/index.ndjson" >"$TEST_DIR/reader.ndjson" || { echo "cat failed: $?" >"$TEST_DIR/reader.err"; exit 1; }
-    wc -c <"$TEST_DIR/reader.ndjson" >>"$TEST_DIR/sizes"
+    on_mount stat -c %s "$mnt/index.ndjson" >/dev/null || { echo "stat failed: $?" >"$TEST_DIR/reader.err"; exit 1; }
+    on_mount cat "$mnt/index.ndjson" >/dev/null || { echo "cat failed: $?" >"$TEST_DIR/reader.err"; exit 1; }
+    echo read >>"$TEST_DIR/reads"
   done
 ) &
 reader=$!
@@ -105,7 +105,4 @@ read_index "$mnt" "$TEST_DIR/after.ndjson"
 assert_eq $((rows_before + WRITERS * FRAMES)) "$(line_count "$TEST_DIR/after.ndjson")" "rows after the writers"
 head -c "$(wc -c <"$TEST_DIR/before.ndjson")" "$TEST_DIR/after.ndjson" | cmp -s - "$TEST_DIR/before.ndjson" ||
   fail "rows there before the writers moved or changed"
-# While they ran the index only grew (each line: a size from stat, then a read's length).
-[ "$(line_count "$TEST_DIR/sizes")" -ge 2 ] || fail "the reader never completed a read"
-awk 'NR > 1 && $1 < prev { print "index shrank from " prev " to " $1 " (sample " NR ")"; bad = 1; exit }
-     { prev = $1 } END { exit bad }' "$TEST_DIR/sizes" || fail "index.ndjson shrank while only appends happened"
+[ "$(line_count "$TEST_DIR/reads")" -ge 1 ] || fail "the reader never completed a read"
