@@ -57,6 +57,7 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$build/build.log"
 
 # ---- temp space, mounts and their cleanup ----
 work=$(mktemp -d "${TMPDIR:-/tmp}/logdex-bench.XXXXXX")
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 mounts=()   # mount points we mounted
 daemons=()  # daemon pids we saw
 
@@ -167,17 +168,24 @@ bytes=$(xargs -0 cat <"$work/files" | wc -c)
 say "warming the page cache ($nfiles files, $(mib "$bytes") MiB)"
 xargs -0 cat <"$work/files" >/dev/null
 
-cat_ms=() idx_ms=()
+# Wall and CPU (user+sys, children included) milliseconds of a command, stdout discarded.
+timed() {
+  local TIMEFORMAT='%3R %3U %3S' t
+  t=$( { time "$@" >/dev/null 2>>"$work/stderr.log"; } 2>&1 )
+  awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }' <<<"$t"
+}
+cat_all() { xargs -0 cat <"$work/files"; }
+jq_all() { xargs -0 cat <"$work/files" | jq -c '{type,uuid,sessionId,timestamp}'; }
+
+cat_ms=() idx_ms=() cat_cpu=() idx_cpu=()
 for _ in 1 2 3; do
-  t=$(now_ns); xargs -0 cat <"$work/files" >/dev/null; cat_ms+=("$(ms_since "$t")")
-  t=$(now_ns); "$logdex" index "$logs" >/dev/null; idx_ms+=("$(ms_since "$t")")
+  read -r w c < <(timed cat_all); cat_ms+=("$w"); cat_cpu+=("$c")
+  read -r w c < <(timed "$logdex" index "$logs"); idx_ms+=("$w"); idx_cpu+=("$c")
 done
-cat_med=$(median "${cat_ms[@]}")
-idx_med=$(median "${idx_ms[@]}")
+cat_med=$(median "${cat_ms[@]}") idx_med=$(median "${idx_ms[@]}")
+cat_cpu_med=$(median "${cat_cpu[@]}") idx_cpu_med=$(median "${idx_cpu[@]}")
 say "jq baseline (one run)"
-t=$(now_ns)
-xargs -0 cat <"$work/files" | jq -c '{type,uuid,sessionId,timestamp}' >/dev/null
-jq_ms=$(ms_since "$t")
+read -r jq_ms jq_cpu < <(timed jq_all)
 idx_rss=$(peak_rss_kb "$work/cli.ndjson" "$logdex" index "$logs")
 rows=$(wc -l <"$work/cli.ndjson")
 idx_size=$(wc -c <"$work/cli.ndjson")
@@ -185,13 +193,14 @@ idx_size=$(wc -c <"$work/cli.ndjson")
 section "1. index speed ($corpus)"
 row "log files / bytes / index rows" "$nfiles / $(mib "$bytes") MiB / $rows"
 row "cores (logdex index uses all; cat and jq use one)" "$(nproc)"
-row "cat of the log files (median of 3)" "${cat_med} ms" "$(mibps "$bytes" "$cat_med") MiB/s; runs ${cat_ms[*]}"
-row "logdex index > /dev/null (median of 3)" "${idx_med} ms" "$(mibps "$bytes" "$idx_med") MiB/s; runs ${idx_ms[*]}"
-row "cat | jq -c '{type,uuid,sessionId,timestamp}' (1 run)" "${jq_ms} ms" "$(mibps "$bytes" "$jq_ms") MiB/s"
+row "cat of the log files (median of 3, wall)" "${cat_med} ms" "$(mibps "$bytes" "$cat_med") MiB/s; runs ${cat_ms[*]}; CPU ${cat_cpu_med} ms"
+row "logdex index > /dev/null (median of 3, wall)" "${idx_med} ms" "$(mibps "$bytes" "$idx_med") MiB/s; runs ${idx_ms[*]}; CPU ${idx_cpu_med} ms"
+row "cat | jq -c '{type,uuid,sessionId,timestamp}' (1 run)" "${jq_ms} ms" "$(mibps "$bytes" "$jq_ms") MiB/s; CPU ${jq_cpu} ms"
 r=$(ratio "$idx_med" "$cat_med")
-row "ratio logdex / cat" "$r" "target <= 1.5: $(meets "$r" '<=' 1.5)"
+row "ratio logdex / cat (wall)" "$r" "target <= 1.5: $(meets "$r" '<=' 1.5)"
 r=$(ratio "$jq_ms" "$idx_med")
-row "ratio jq / logdex" "$r" "target >= 25: $(meets "$r" '>=' 25)"
+row "ratio jq / logdex (wall)" "$r" "target >= 25: $(meets "$r" '>=' 25)"
+row "ratio logdex / cat, jq / logdex (CPU time)" "$(ratio "$idx_cpu_med" "$cat_cpu_med"), $(ratio "$jq_cpu" "$idx_cpu_med")" "for comparison on a loaded machine"
 row "logdex index peak RSS (VmHWM, polled)" "$(mib $((idx_rss * 1024))) MiB" "index output $(mib "$idx_size") MiB"
 
 # ---- 2. mount: cold build, warm start from the cache ----
@@ -292,7 +301,7 @@ elif [ "${LOGDEX_BENCH_MICRO:-1}" != 0 ]; then
 fi
 
 {
-  echo "logdex benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet 2>/dev/null || echo '+dirty'), $(uname -r), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  echo "logdex benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$repo" diff --quiet 2>/dev/null || echo '+dirty'), $(uname -r), $(nproc) cores, load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   printf '%s\n' "${table[@]}"
   if [ -n "$micro" ]; then
     echo
