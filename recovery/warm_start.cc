@@ -96,12 +96,13 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
   if (!image.ok()) {
     const absl::Status& s = image.status();
     if (absl::IsNotFound(s)) return build(StartKind::kBuilt, "");
-    if (absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s)) {
-      return build(StartKind::kRebuiltForeign, std::string(s.message()));
-    }
-    // Damaged (or unreadable): keep it for inspection, never reuse it.
+    // Damaged, unreadable, or another version's or log dir's: kept aside for
+    // inspection (the rule: such a cache is moved aside as *.bad),
+    // never reused, and the next save writes a fresh one.
     (void)QuarantineCacheFile(cache_dir);
-    return build(StartKind::kRebuiltDamaged, std::string(s.message()));
+    const bool foreign = absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s);
+    return build(foreign ? StartKind::kRebuiltForeign : StartKind::kRebuiltDamaged,
+                 std::string(s.message()));
   }
   if (image->source_mask != SourceMask(live.options())) {
     return build(StartKind::kRebuiltForeign, "cache made with another sources= list");

@@ -3,8 +3,9 @@
 //
 //   no cache                      -> full build
 //   damaged cache (DataLoss)      -> moved aside as index.cache.bad, full build
-//   other version / other log dir -> full build (the next save replaces it)
-//   other sources= filter         -> full build
+//   other version / other log dir -> moved aside as index.cache.bad, full build
+//   other sources= filter         -> full build (not damage: the next save
+//                                    replaces it)
 //   usable cache                  -> every row CRC-checked against the logs
 //                                    (verify=full) or nothing read
 //                                    (verify=stat); then each file compared

@@ -168,6 +168,7 @@ TEST_F(WarmStartTest, ACacheOfAnotherLogDirIsNotUsed) {
   absl::StatusOr<StartReport> r = OpenIndex(live, cache_.path(), VerifyMode::kFull);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->kind, StartKind::kRebuiltForeign);
+  EXPECT_TRUE(std::filesystem::exists(CacheFile() + ".bad"));
   std::string out;
   live.Read(0, live.Size(), &out);
   EXPECT_EQ(out, CanonicalIndex(other.path()));
