@@ -148,4 +148,31 @@ void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
+size_t JsonStringLength(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t len = 2;  // the quotes
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (kPlain.plain[c]) {
+      ++len;
+      ++i;
+    } else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+               c == '\t') {
+      len += 2;
+      ++i;
+    } else if (c < 0x20) {
+      len += 6;
+      ++i;
+    } else if (i + 2 < n && s[i + 1] >= 0xA0 && s[i + 1] <= 0xBF) {  // unpaired surrogate
+      len += 6;
+      i += 3;
+    } else {
+      ++len;
+      ++i;
+    }
+  }
+  return len;
+}
+
 }  // namespace logdex::index

@@ -24,6 +24,9 @@ bool DecodeJsonString(std::string_view body, std::string* out);
 // surrogates as \udxxx (lowercase hex), everything else literal.
 void AppendJsonString(std::string_view text, std::string* out);
 
+// The number of bytes AppendJsonString(text) appends, without writing them.
+size_t JsonStringLength(std::string_view text);
+
 }  // namespace logdex::index
 
 #endif  // LOGDEX_INDEX_JSON_STRING_H_

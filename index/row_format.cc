@@ -29,7 +29,40 @@ void AppendField(std::string_view key_prefix, const std::optional<std::string_vi
   AppendJsonString(*v, out);
 }
 
+size_t UintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
+
+size_t RowLength(size_t file_literal_size, const RowView& row) {
+  // Mirrors AppendRow piece by piece.
+  size_t n = std::string_view("{\"file\":").size() + file_literal_size +
+             std::string_view(",\"byteOffset\":").size() + UintLength(row.byte_offset) +
+             std::string_view(",\"byteLength\":").size() + UintLength(row.byte_length) +
+             std::string_view(",\"crc32c\":").size() + 10 + std::string_view(",\"source\":\"").size() +
+             SourceName(row.source).size();
+  if (row.error != FrameError::kNone) {
+    return n + std::string_view("\",\"state\":\"corrupt\",\"error\":\"").size() +
+           FrameErrorName(row.error).size() + std::string_view("\"}\n").size();
+  }
+  n += std::string_view("\",\"state\":\"active\"").size();
+  auto field = [&](std::string_view key_prefix, const std::optional<std::string_view>& v) {
+    if (v) n += key_prefix.size() + JsonStringLength(*v);
+  };
+  field(",\"entryType\":", row.entry_type);
+  field(",\"entryId\":", row.entry_id);
+  field(",\"parentEntryId\":", row.parent_entry_id);
+  field(",\"sessionId\":", row.session_id);
+  field(",\"timestamp\":", row.timestamp);
+  if (row.entry_seq) n += std::string_view(",\"entrySeq\":").size() + UintLength(*row.entry_seq);
+  return n + std::string_view("}\n").size();
+}
 
 void AppendRow(std::string_view file_literal, const RowView& row, std::string* out) {
   out->append("{\"file\":");

@@ -20,6 +20,9 @@ namespace logdex::index {
 // included (it is the same for every row of a file).
 void AppendRow(std::string_view file_literal, const RowView& row, std::string* out);
 
+// The number of bytes AppendRow appends for `row`, without rendering it.
+size_t RowLength(size_t file_literal_size, const RowView& row);
+
 }  // namespace logdex::index
 
 #endif  // LOGDEX_INDEX_ROW_FORMAT_H_

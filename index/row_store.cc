@@ -212,9 +212,7 @@ void RunBuilder::Add(const RowView& row) {
   } else {
     for (bool& p : prev_present_) p = false;
   }
-  rendered_.clear();
-  AppendRow(file_literal_, row, &rendered_);
-  run_.rendered_size += rendered_.size();
+  run_.rendered_size += RowLength(file_literal_.size(), row);
   ++run_.rows;
 }
 

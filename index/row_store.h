@@ -46,7 +46,6 @@ class RunBuilder {
  private:
   Run run_;
   std::string_view file_literal_;
-  std::string rendered_;  // scratch for measuring a row
   std::string prev_[5];   // previous row's strings since the last checkpoint
   bool prev_present_[5] = {};
   uint64_t prev_end_ = 0;  // end of the previous row's frame

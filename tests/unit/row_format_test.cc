@@ -235,3 +235,40 @@ TEST(RowFormat, RowsAreAppendedToWhatIsAlreadyThere) {
 
 }  // namespace
 }  // namespace logdex::index
+
+namespace logdex::index {
+namespace {
+
+// The store measures rows without rendering them; the two must agree on
+// every shape of row, or range reads would be served from wrong offsets.
+TEST(RowLength, EqualsTheBytesAppendRowWrites) {
+  const std::string_view strings[] = {"", "plain", "q\"b\\s/", std::string_view("\x00\x1f\x7f", 3),
+                                      "\b\f\n\r\t", "\xed\xa0\x80x", "\xed\x9f\xbf", "日本🚀",
+                                      "\xed\xa0"};
+  std::string literal;
+  AppendJsonString("dir/new\nline \"f\".jsonl", &literal);
+  for (const auto error : {FrameError::kNone, FrameError::kJson, FrameError::kPayloadBytes}) {
+    for (const std::string_view s : strings) {
+      RowView row;
+      row.byte_offset = 1234567890123ull;
+      row.byte_length = 9;
+      row.source = Source::kPi;
+      row.error = error;
+      row.entry_type = s;
+      row.entry_id = s;
+      row.parent_entry_id = s;
+      row.session_id = s;
+      row.timestamp = s;
+      row.entry_seq = 18446744073709551615ull;
+      std::string text;
+      AppendRow(literal, row, &text);
+      EXPECT_EQ(RowLength(literal.size(), row), text.size()) << "string " << s;
+      std::string quoted;
+      AppendJsonString(s, &quoted);
+      EXPECT_EQ(JsonStringLength(s), quoted.size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace logdex::index
