@@ -66,9 +66,17 @@ absl::Status IndexHolder::Open() {
   return absl::OkStatus();
 }
 
-FreshIndex IndexHolder::Refresh() {
+FreshIndex IndexHolder::Refresh(bool from_request) {
   const index::IndexUpdate update = live_.Refresh();
-  if (update.changed() && on_update_) on_update_(update);
+  // Growth seen while serving a request needs no notification: the reply
+  // (GETATTR, LOOKUP) carries the new size, or the kernel asks for it (a read
+  // past the size it knows), and a size change drops the kernel's cached
+  // pages. A notification would even hurt: it bumps the node's attribute
+  // version, so the kernel discards the attributes of a GETATTR reply in
+  // flight and keeps a stale size after stat(2) showed the new one.
+  // Regenerations move rows, so they are always notified.
+  const bool notify = update.regenerated || (!from_request && update.changed());
+  if (notify && on_update_) on_update_(update);
   const uint64_t version = live_.Version();
   const uint64_t size = live_.Size();
   absl::MutexLock lock(&mu_);
@@ -81,18 +89,18 @@ FreshIndex IndexHolder::Refresh() {
 
 absl::StatusOr<FreshIndex> IndexHolder::GetFresh() {
   if (absl::Status s = Open(); !s.ok()) return s;
-  return Refresh();
+  return Refresh(/*from_request=*/true);
 }
 
 absl::Status IndexHolder::ReadFresh(uint64_t offset, size_t size, std::string* out) {
   if (absl::Status s = Open(); !s.ok()) return s;
-  Refresh();
+  Refresh(/*from_request=*/true);
   live_.Read(offset, size, out);
   return absl::OkStatus();
 }
 
 void IndexHolder::RefreshIfOpen() {
-  if (is_open()) Refresh();
+  if (is_open()) Refresh(/*from_request=*/false);
 }
 
 absl::Status IndexHolder::SaveIfChanged() {

@@ -9,9 +9,10 @@
 //
 // Freshness (SPEC §4): every GetFresh()/ReadFresh() first applies the changes
 // of the log dir since the last call (LiveIndex::Refresh, cheap when none),
-// so a stat, open or read sees every frame completed before it. Each update
-// that changes the bytes of index.ndjson is handed to the update listener
-// (the kernel notifier), and moves the st_mtime shown for the file.
+// so a stat, open or read sees every frame completed before it. Every change
+// moves the st_mtime shown for the file; regenerations, and growth the
+// background refresher finds first, go to the update listener (the kernel
+// notifier).
 //
 // libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS, so the kernel
 // serializes LOOKUPs within one directory; that is why a lookup of
@@ -92,8 +93,9 @@ class IndexHolder {
     recovery::VerifyMode verify = recovery::VerifyMode::kFull;
     recovery::BeforeRenameHook before_rename;  // test seam, usually empty
   };
-  // Called after every refresh that changed the bytes of index.ndjson, on
-  // the refreshing thread; it must not block (it queues kernel work).
+  // Called after a refresh that regenerated index.ndjson, or grew it outside
+  // a request (RefreshIfOpen), on the refreshing thread; it must not block
+  // (it queues kernel work).
   using UpdateListener = std::function<void(const index::IndexUpdate&)>;
 
   IndexHolder(Options options, UpdateListener on_update);
@@ -125,8 +127,10 @@ class IndexHolder {
   const std::string& cache_dir() const { return options_.cache_dir; }
 
  private:
-  // Refresh and note what changed. Requires is_open().
-  FreshIndex Refresh() ABSL_LOCKS_EXCLUDED(mu_);
+  // Refresh and note what changed; tell the update listener about
+  // regenerations, and about growth unless a request's reply carries it.
+  // Requires is_open().
+  FreshIndex Refresh(bool from_request) ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   const UpdateListener on_update_;
