@@ -25,13 +25,16 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(NodeId id, int flags) {
     if (id == kLogdexDirId) return PosixError(EISDIR, "open");
     if (OpensForWriting(flags)) return PosixError(EACCES, "virtual files are read-only");
     if (id == kIndexId) {
-      // Fresh as of this open; keep_cache off so the kernel drops pages an
-      // earlier open cached (rows may have moved at a regeneration). Neither
-      // direct_io: tail, jq and mmap want the page cache, and the notifier
-      // invalidates what growth makes stale.
+      // direct_io: every read comes here and is answered from the index as
+      // it is now. Through the page cache, reads are cut at the kernel's
+      // cached size, and that can lag behind a size a stat already showed:
+      // an invalidation notice makes the kernel drop the attributes of a
+      // getattr reply in flight (seen as short reads under concurrent
+      // appends). The price: no shared mmap of index.ndjson.
       absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
       if (!fresh.ok()) return fresh.status();
       r.handle = std::make_unique<IndexFileHandle>(&index_);
+      r.direct_io = true;
     } else {
       r.handle = std::make_unique<RenderedFileHandle>(RenderVirtual(static_cast<VirtualId>(id)));
       r.direct_io = true;  // size and bytes are what was rendered at this open
