@@ -20,9 +20,14 @@ namespace {
 constexpr size_t kPiece = size_t{1} << 20;
 
 // Reads a file forward through one buffer, for rows in increasing offsets.
+// One per thread: the buffer is reused from file to file.
 class SequentialCrc {
  public:
-  explicit SequentialCrc(int fd) : fd_(fd), buf_(kPiece, '\0') {}
+  SequentialCrc() : buf_(kPiece, '\0') {}
+  void Reset(int fd) {
+    fd_ = fd;
+    start_ = end_ = 0;
+  }
 
   // CRC-32C of [offset, offset+length), or false if the bytes are not there.
   bool Crc(uint64_t offset, uint64_t length, uint32_t* crc) {
@@ -49,7 +54,7 @@ class SequentialCrc {
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
-  const int fd_;
+  int fd_ = -1;
   std::string buf_;
   uint64_t start_ = 0, end_ = 0;
   uint64_t bytes_read_ = 0;
@@ -78,6 +83,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> bytes{0}, checked{0};
   auto worker = [&] {
+    SequentialCrc reader;
     for (;;) {
       const size_t r = next.fetch_add(1);
       if (r >= saved.runs.size()) return;
@@ -94,7 +100,8 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
       absl::Cleanup close_fd = [fd] {
         if (fd >= 0) close(fd);
       };
-      SequentialCrc reader(fd);
+      reader.Reset(fd);
+      const uint64_t read_before = reader.bytes_read();
       index::RunDecoder dec(run, 0);
       index::RowView row;
       // The run must add up: its rows, their rendered size and every
@@ -134,7 +141,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
           rendered != run.rendered_size) {
         f.inconsistent = true;
       }
-      bytes.fetch_add(reader.bytes_read());
+      bytes.fetch_add(reader.bytes_read() - read_before);
     }
   };
   std::vector<std::thread> pool;
