@@ -25,6 +25,12 @@ class EncodedRows : public FileRows {
   RunBuilder builder_;
 };
 
+// Appends to the file the last run is of are merged into that run up to
+// this many rows: one Run per appended row would cost ~200 bytes a row,
+// while re-encoding at most this many rows keeps an append well under
+// 20 microseconds.
+constexpr uint64_t kMaxExtendedRunRows = 128;
+
 int64_t MtimeNs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
@@ -283,7 +289,7 @@ void LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
   rec.indexed = IsIndexed(maker, options_);
   rec.suspect = false;
   RecordScan(rec, scan, from_start);
-  if (rec.indexed) store_.AppendRun(rows.Finish());
+  if (rec.indexed) store_.AppendOrExtendRun(rows.Finish(), kMaxExtendedRunRows);
 }
 
 bool LiveIndex::RowsIntact(int fd, uint32_t store_id) {

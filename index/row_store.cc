@@ -307,6 +307,26 @@ void RowStore::AppendRun(Run run) {
   runs_.push_back(std::make_shared<const Run>(std::move(run)));
 }
 
+void RowStore::AppendOrExtendRun(Run run, uint64_t max_rows) {
+  if (run.rows == 0) return;
+  if (runs_.empty() || runs_.back()->file_id != run.file_id ||
+      runs_.back()->rows + run.rows > max_rows) {
+    AppendRun(std::move(run));
+    return;
+  }
+  // The old last run stays intact for any snapshot still holding it.
+  const Run& last = *runs_.back();
+  RunBuilder merged(run.file_id, file_literal(run.file_id));
+  RowView row;
+  for (const Run* part : {&last, static_cast<const Run*>(&run)}) {
+    RunDecoder dec(*part, 0);
+    while (dec.Next(&row)) merged.Add(row);
+  }
+  rendered_size_ += run.rendered_size;
+  row_count_ += run.rows;
+  runs_.back() = std::make_shared<const Run>(merged.Finish());
+}
+
 void RowStore::ReplaceRuns(std::vector<std::shared_ptr<const Run>> runs) {
   runs_.clear();
   run_starts_.clear();

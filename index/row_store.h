@@ -59,6 +59,10 @@ class RowStore {
   size_t file_count() const { return files_.size(); }
 
   void AppendRun(Run run);
+  // Appends `run` by re-encoding it into the last run when that run is of the
+  // same file and the two hold at most max_rows rows together (appends of a
+  // few rows each would otherwise cost a Run apiece); else as AppendRun.
+  void AppendOrExtendRun(Run run, uint64_t max_rows);
   // The runs in index order. A Run is immutable once stored, so a copy of
   // this vector is a consistent snapshot that later appends do not disturb.
   const std::vector<std::shared_ptr<const Run>>& runs() const { return runs_; }

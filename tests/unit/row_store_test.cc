@@ -471,3 +471,49 @@ TEST(RunDecoderOnHostileBytes, AnErrorCodeOutOfRangeIsMalformed) {
 
 }  // namespace
 }  // namespace logdex::index
+
+namespace logdex::index {
+namespace {
+
+TEST(RowStoreAppends, AnAppendToTheLastRunsFileExtendsItAndRendersTheSame) {
+  RowStore store;
+  const uint32_t a = store.AddFile("a.jsonl");
+  const uint32_t b = store.AddFile("b.jsonl");
+  std::string expected;
+  auto add = [&](uint32_t file, uint64_t offset, bool extend) {
+    RowView row;
+    row.byte_offset = offset;
+    row.byte_length = 10;
+    row.source = Source::kJsonl;
+    row.entry_type = offset % 20 == 0 ? "even" : "odd";
+    RunBuilder builder(file, store.file_literal(file));
+    builder.Add(row);
+    AppendRow(store.file_literal(file), row, &expected);
+    if (extend) {
+      store.AppendOrExtendRun(builder.Finish(), 4);
+    } else {
+      store.AppendRun(builder.Finish());
+    }
+  };
+  add(a, 0, false);
+  add(a, 10, true);  // extends a's run
+  add(b, 0, true);   // another file: a new run
+  add(b, 10, true);
+  add(b, 20, true);
+  add(b, 30, true);  // b's run is full at 4 rows
+  add(b, 40, true);  // so this starts another
+  const std::shared_ptr<const index::Run> before = store.runs().back();
+  add(b, 50, true);  // a holder of the old last run still sees it whole
+  EXPECT_EQ(before->rows, 1u);
+  ASSERT_EQ(store.runs().size(), 3u);
+  EXPECT_EQ(store.runs()[0]->rows, 2u);
+  EXPECT_EQ(store.runs()[1]->rows, 4u);
+  EXPECT_EQ(store.runs()[2]->rows, 2u);
+  EXPECT_EQ(store.row_count(), 8u);
+  std::string got;
+  store.Render(0, store.rendered_size(), &got);
+  EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace logdex::index
