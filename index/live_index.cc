@@ -214,7 +214,12 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
       tree_skips_unreadable_ = tree->unreadable_dirs;
     }
     for (LogFile& f : tree->files) {
-      regen |= UpdateFile(f.rel_path);
+      // The walk's own stat shows most files unchanged: no more syscalls.
+      const auto known = files_.find(f.rel_path);
+      const bool unchanged = known != files_.end() && !known->second.suspect &&
+                             known->second.ino != 0 && known->second.ino == f.ino &&
+                             known->second.size == f.size && known->second.mtime_ns == f.mtime_ns;
+      if (!unchanged) regen |= UpdateFile(f.rel_path);
       seen.push_back(std::move(f.rel_path));
     }
   }

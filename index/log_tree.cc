@@ -92,7 +92,10 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
         continue;
       }
       if (!IsIndexablePath(root_fd, rel)) continue;
-      tree.files.push_back({std::move(rel), static_cast<uint64_t>(st.st_size)});
+      tree.files.push_back({std::move(rel), static_cast<uint64_t>(st.st_size),
+                            static_cast<uint64_t>(st.st_ino),
+                            static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                                st.st_mtim.tv_nsec});
     }
   }
   std::sort(tree.files.begin(), tree.files.end(),

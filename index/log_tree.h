@@ -20,7 +20,10 @@ namespace logdex::index {
 
 struct LogFile {
   std::string rel_path;  // '/'-separated, valid UTF-8
-  uint64_t size = 0;     // as seen when listed
+  // As seen when listed.
+  uint64_t size = 0;
+  uint64_t ino = 0;
+  int64_t mtime_ns = 0;
 };
 
 struct LogTree {
