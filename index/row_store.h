@@ -17,39 +17,9 @@
 #include <vector>
 
 #include "index/row.h"
+#include "index/run.h"
 
 namespace logdex::index {
-
-inline constexpr uint32_t kCheckpointRows = 32;
-
-// The encoded rows of one file, made by RunBuilder without touching the store.
-struct Run {
-  uint32_t file_id = 0;
-  uint64_t rows = 0;
-  uint64_t rendered_size = 0;  // bytes these rows render to
-  std::string data;            // encoded rows
-  struct Checkpoint {
-    uint64_t rendered_offset;  // within the run
-    uint32_t data_offset;      // within data
-  };
-  std::vector<Checkpoint> checkpoints;  // one per kCheckpointRows rows
-};
-
-// Encodes the rows of one file into a Run.
-class RunBuilder {
- public:
-  // file_literal: the file's path as AppendJsonString writes it.
-  RunBuilder(uint32_t file_id, std::string_view file_literal);
-  void Add(const RowView& row);
-  Run Finish();
-
- private:
-  Run run_;
-  std::string_view file_literal_;
-  std::string prev_[5];   // previous row's strings since the last checkpoint
-  bool prev_present_[5] = {};
-  uint64_t prev_end_ = 0;  // end of the previous row's frame
-};
 
 class RowStore {
  public:
@@ -88,29 +58,6 @@ class RowStore {
   std::vector<uint64_t> run_starts_;  // rendered offset of each run
   uint64_t rendered_size_ = 0;
   uint64_t row_count_ = 0;
-};
-
-// Decodes rows of a run from a checkpoint on. Exposed for the store and tests.
-class RunDecoder {
- public:
-  RunDecoder(const Run& run, size_t checkpoint);
-  // Decodes the next row; false at the end of the run, or at bytes that are
-  // not a valid encoding (then malformed() is true).
-  bool Next(RowView* row);
-  bool malformed() const { return malformed_; }
-  // Offset in run.data of the next row to decode.
-  size_t position() const { return pos_; }
-
- private:
-  bool Malformed();
-  const Run& run_;
-  size_t pos_;
-  uint64_t row_index_;
-  uint64_t prev_end_ = 0;
-  std::string strings_[5];
-  std::string prev_id_;
-  bool present_[5] = {};
-  bool malformed_ = false;
 };
 
 template <typename Fn>
