@@ -132,8 +132,7 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
   return report;
 }
 
-absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
-                       const BeforeRenameHook& before_rename) {
+CacheImage ImageOf(const index::LiveIndex& live) {
   const index::IndexSnapshot snap = live.Snapshot();
   CacheImage image;
   image.log_dir_id = LogDirId(live.log_dir());
@@ -141,7 +140,12 @@ absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_di
   image.files.reserve(snap.files.size());
   for (const index::FileRecord& rec : snap.files) image.files.push_back(ToCached(rec));
   image.runs = snap.runs;
-  return WriteCacheFile(cache_dir, image, before_rename);
+  return image;
+}
+
+absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
+                       const BeforeRenameHook& before_rename) {
+  return WriteCacheFile(cache_dir, ImageOf(live), before_rename);
 }
 
 }  // namespace logdex::recovery

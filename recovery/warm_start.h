@@ -55,6 +55,9 @@ std::string DefaultCacheDir(const std::string& log_dir);
 absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string& cache_dir,
                                       VerifyMode verify);
 
+// What SaveIndex writes for `live`: a snapshot of it as a cache image.
+CacheImage ImageOf(const index::LiveIndex& live);
+
 // Saves `live` to cache_dir atomically.
 absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
                        const BeforeRenameHook& before_rename = nullptr);

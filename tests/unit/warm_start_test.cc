@@ -54,6 +54,17 @@ class WarmStartTest : public ::testing::Test {
   void Append(const std::string& rel, const std::string& text) {
     std::ofstream(log_.Path(rel), std::ios::app | std::ios::binary) << text;
   }
+  // Changes one byte of a.jsonl in place and puts its old mtime back: same
+  // inode, size and mtime, so only the bytes tell.
+  void RewriteAByteKeepingTheMtime() {
+    struct stat st;
+    ASSERT_EQ(stat(log_.Path("a.jsonl").c_str(), &st), 0);
+    const int fd = open(log_.Path("a.jsonl").c_str(), O_WRONLY);
+    ASSERT_EQ(pwrite(fd, "A", 1, 10), 1);
+    close(fd);
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    ASSERT_EQ(utimensat(AT_FDCWD, log_.Path("a.jsonl").c_str(), times, 0), 0);
+  }
 
   logdex::testing::TempDir log_;
   logdex::testing::TempDir cache_;
@@ -98,16 +109,7 @@ TEST_F(WarmStartTest, AnAppendWhileUnmountedIsAddedAtTheEnd) {
 TEST_F(WarmStartTest, ASameSizeRewriteWhileUnmountedIsCaughtByCrc) {
   Open();
   Save();
-  // Same size, and the old mtime put back: only the bytes tell.
-  struct stat st;
-  ASSERT_EQ(stat(log_.Path("a.jsonl").c_str(), &st), 0);
-  {
-    const int fd = open(log_.Path("a.jsonl").c_str(), O_WRONLY);
-    ASSERT_EQ(pwrite(fd, "A", 1, 10), 1);
-    close(fd);
-  }
-  const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  ASSERT_EQ(utimensat(AT_FDCWD, log_.Path("a.jsonl").c_str(), times, 0), 0);
+  RewriteAByteKeepingTheMtime();
   const StartReport r = Open(VerifyMode::kFull);
   EXPECT_EQ(r.files_rescanned, 1u);
   EXPECT_EQ(Text(), CanonicalIndex(log_.path()));
@@ -116,15 +118,7 @@ TEST_F(WarmStartTest, ASameSizeRewriteWhileUnmountedIsCaughtByCrc) {
 TEST_F(WarmStartTest, VerifyStatTrustsAFileWhoseIdentityAndSizeAreUnchanged) {
   Open();
   Save();
-  struct stat st;
-  ASSERT_EQ(stat(log_.Path("a.jsonl").c_str(), &st), 0);
-  {
-    const int fd = open(log_.Path("a.jsonl").c_str(), O_WRONLY);
-    ASSERT_EQ(pwrite(fd, "A", 1, 10), 1);
-    close(fd);
-  }
-  const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  ASSERT_EQ(utimensat(AT_FDCWD, log_.Path("a.jsonl").c_str(), times, 0), 0);
+  RewriteAByteKeepingTheMtime();
   const StartReport r = Open(VerifyMode::kStat);
   EXPECT_EQ(r.kind, StartKind::kReused);
   EXPECT_EQ(r.rows_checked, 0u);
@@ -211,26 +205,11 @@ namespace {
 // (a bug in an older writer, or a crafted file): it is damaged, not reused.
 TEST_F(WarmStartTest, ACacheWhoseRowsDoNotAddUpIsMovedAside) {
   Open();
-  const index::IndexSnapshot snap = live_->Snapshot();
-  CacheImage image;
-  image.log_dir_id = LogDirId(log_.path());
-  image.source_mask = 0x0F;
-  for (const index::FileRecord& rec : snap.files) {
-    CachedFile f;
-    f.rel_path = rec.rel_path;
-    f.ino = rec.ino;
-    f.size = rec.size;
-    f.mtime_ns = rec.mtime_ns;
-    f.consumed_to = rec.consumed_to;
-    f.source = rec.source;
-    f.session = rec.session;
-    f.indexed = rec.indexed;
-    image.files.push_back(f);
-  }
-  for (const auto& run : snap.runs) {
+  CacheImage image = ImageOf(*live_);
+  for (auto& run : image.runs) {
     auto lying = std::make_shared<index::Run>(*run);
     lying->rendered_size += 1;  // one byte more than its rows render to
-    image.runs.push_back(lying);
+    run = lying;
   }
   ASSERT_TRUE(WriteCacheFile(cache_.path(), image).ok());
   const StartReport r = Open();
