@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "absl/cleanup/cleanup.h"
+#include "index/exhaustion.h"
 
 namespace logdex::index {
 namespace {
@@ -62,7 +63,10 @@ FileScan ScanFile(int root_fd, const std::string& rel, uint64_t start, const Sca
   scan.consumed_to = start;
   scan.size = start;
   const int fd = openat(root_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return scan;
+  if (fd < 0) {
+    scan.exhausted = IsExhaustion(errno);
+    return scan;
+  }
   absl::Cleanup close_fd = [fd] { close(fd); };
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return scan;

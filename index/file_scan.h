@@ -35,6 +35,9 @@ struct FrameRef {
 
 struct FileScan {
   bool readable = false;    // opened as a regular file and read to the end
+  // Not opened for lack of descriptors or memory (IsExhaustion): nothing is
+  // known about the file; scan it again later.
+  bool exhausted = false;
   BuildStats stats;         // rows and torn tail of the bytes scanned
   uint64_t ino = 0;
   int64_t mtime_ns = 0;     // before reading

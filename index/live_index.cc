@@ -17,11 +17,12 @@ namespace {
 
 class EncodedRows : public FileRows {
  public:
-  EncodedRows(uint32_t id, std::string_view literal) : builder_(id, literal) {}
+  EncodedRows(uint32_t id, std::string literal) : literal_(std::move(literal)), builder_(id, literal_) {}
   void Add(const RowView& row) override { builder_.Add(row); }
   Run Finish() { return builder_.Finish(); }
 
  private:
+  const std::string literal_;  // before builder_, which keeps a view of it
   RunBuilder builder_;
 };
 
@@ -70,7 +71,10 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
 LiveIndex::LiveIndex(std::string log_dir, ScanOptions options)
     : log_dir_(std::move(log_dir)),
       options_(options),
-      root_fd_(open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+      root_fd_(open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+  absl::MutexLock lock(&mu_);
+  Publish(RowStore());
+}
 
 LiveIndex::~LiveIndex() {
   if (root_fd_ >= 0) close(root_fd_);
@@ -87,7 +91,10 @@ absl::Status LiveIndex::StartWatching() {
 absl::Status LiveIndex::Build() {
   const absl::Time start = absl::Now();
   absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_);
-  if (!tree.ok()) return tree.status();
+  if (!tree.ok()) {
+    if (absl::IsResourceExhausted(tree.status())) exhaustion_.Note();
+    return tree.status();
+  }
   absl::MutexLock lock(&mu_);
   files_total_ = tree->files.size();
   files_done_ = 0;
@@ -95,19 +102,28 @@ absl::Status LiveIndex::Build() {
   uint64_t total = 0;
   for (const LogFile& f : tree->files) total += f.size;
   bytes_total_ = total;
-  store_ = RowStore();
+  // Built aside and published whole: nobody reads a half-built version.
+  RowStore store;
   files_.clear();
   store_paths_.clear();
+  retry_.clear();
   for (const LogFile& f : tree->files) {
     store_paths_.push_back(f.rel_path);
-    store_.AddFile(f.rel_path);
+    store.AddFile(f.rel_path);
   }
   ScanFiles(
       log_dir_, tree->files, options_,
-      [&](size_t i) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return std::make_unique<EncodedRows>(static_cast<uint32_t>(i), store_.file_literal(i));
+      [&](size_t i) {
+        return std::make_unique<EncodedRows>(static_cast<uint32_t>(i),
+                                             std::string(store.file_literal(i)));
       },
       [&](size_t i, FileScanResult r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        files_done_.fetch_add(1);
+        bytes_done_.fetch_add(r.scan.stats.bytes_scanned);
+        if (r.scan.exhausted) {  // added at the end once it can be opened
+          RetryLater(tree->files[i].rel_path);
+          return;
+        }
         FileRecord& rec = files_[tree->files[i].rel_path];
         rec.rel_path = tree->files[i].rel_path;
         rec.store_id = static_cast<uint32_t>(i);
@@ -115,13 +131,13 @@ absl::Status LiveIndex::Build() {
         rec.session = r.session;
         rec.indexed = r.indexed;
         RecordScan(rec, r.scan, true);
-        if (r.indexed) store_.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
-        files_done_.fetch_add(1);
-        bytes_done_.fetch_add(r.scan.stats.bytes_scanned);
+        if (r.indexed) store.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
       });
+  for (const std::string& dir : tree->exhausted_dirs) RetryLater(dir);
   tree_skips_non_utf8_ = tree->non_utf8_paths;
   tree_skips_unreadable_ = tree->unreadable_dirs;
   build_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
+  Publish(std::move(store));
   version_.fetch_add(1);
   PublishStats();
   return absl::OkStatus();
@@ -129,16 +145,18 @@ absl::Status LiveIndex::Build() {
 
 IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
   absl::MutexLock lock(&mu_);
-  store_ = RowStore();
+  RowStore store;
   files_.clear();
   store_paths_.clear();
+  retry_.clear();
   for (uint32_t id = 0; id < saved.files.size(); ++id) {
     FileRecord& rec = saved.files[id];
     rec.store_id = id;
-    store_.AddFile(rec.rel_path);
+    store.AddFile(rec.rel_path);
     store_paths_.push_back(rec.rel_path);
   }
-  store_.ReplaceRuns(std::move(saved.runs));
+  store.ReplaceRuns(std::move(saved.runs));
+  Publish(std::move(store));
   for (FileRecord& rec : saved.files) {
     const std::string path = rec.rel_path;
     files_[path] = std::move(rec);
@@ -156,14 +174,27 @@ IndexUpdate LiveIndex::Refresh() {
   TreeChanges changes;
   if (watcher_) {
     changes = watcher_->Poll();
+    unwatched_dirs_.store(watcher_->unwatched_dirs());
   } else {
     changes.everything = true;
   }
-  if (changes.empty()) {
+  if (changes.empty() && pending_retries_.load() == 0) {
     absl::ReaderMutexLock lock(&mu_);
-    return {store_.rendered_size(), store_.rendered_size(), false};
+    const uint64_t size = current_->Size();
+    return {size, size, false};
   }
   absl::MutexLock lock(&mu_);
+  // What could not be opened before is looked at again now; what still
+  // cannot goes back on the list.
+  for (const std::string& p : retry_) {
+    if (p.empty()) {
+      changes.everything = true;
+    } else {
+      changes.paths.push_back(p);
+    }
+  }
+  retry_.clear();
+  pending_retries_.store(0);
   const IndexUpdate u = ApplyLocked(changes);
   if (u.changed()) version_.fetch_add(1);
   return u;
@@ -171,7 +202,7 @@ IndexUpdate LiveIndex::Refresh() {
 
 IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
   IndexUpdate u;
-  u.old_size = store_.rendered_size();
+  u.old_size = current_->Size();
   bool regen = false;
   if (changes.everything) {
     regen = UpdateSubtree("");
@@ -181,8 +212,11 @@ IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
   if (regen) {
     Regenerate();
     u.regenerated = true;
+  } else {
+    for (Run& run : staged_) current_->AppendOrExtendRun(std::move(run), kMaxExtendedRunRows);
   }
-  u.new_size = store_.rendered_size();
+  staged_.clear();
+  u.new_size = current_->Size();
   PublishStats();
   return u;
 }
@@ -206,10 +240,15 @@ bool LiveIndex::UpdatePath(const std::string& rel) {
 
 bool LiveIndex::UpdateSubtree(const std::string& rel) {
   absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_, rel);
+  if (!tree.ok() && absl::IsResourceExhausted(tree.status())) {
+    RetryLater(rel);  // nothing below rel is known to have changed or gone
+    return false;
+  }
   bool regen = false;
   std::vector<std::string> seen;
+  std::vector<std::string> unlisted;  // "dir/" prefixes the walk could not open
   if (tree.ok()) {
-    if (rel.empty()) {
+    if (rel.empty() && tree->exhausted_dirs.empty()) {
       tree_skips_non_utf8_ = tree->non_utf8_paths;
       tree_skips_unreadable_ = tree->unreadable_dirs;
     }
@@ -222,12 +261,23 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
       if (!unchanged) regen |= UpdateFile(f.rel_path);
       seen.push_back(std::move(f.rel_path));
     }
+    for (const std::string& dir : tree->exhausted_dirs) {
+      RetryLater(dir);
+      unlisted.push_back(dir.empty() ? "" : dir + "/");
+    }
   }
-  // Known files under rel that the walk did not find are gone.
+  // Known files under rel that the walk did not find are gone, unless they
+  // lie below a directory it could not open.
   const std::string prefix = rel.empty() ? "" : rel + "/";
   std::vector<std::string> gone;
   for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    if (!std::binary_search(seen.begin(), seen.end(), it->first)) gone.push_back(it->first);
+    if (std::binary_search(seen.begin(), seen.end(), it->first)) continue;
+    const std::string& path = it->first;
+    if (std::any_of(unlisted.begin(), unlisted.end(),
+                    [&path](const std::string& p) { return path.starts_with(p); })) {
+      continue;
+    }
+    gone.push_back(path);
   }
   for (const std::string& p : gone) regen |= UpdateFile(p);
   return regen;
@@ -242,6 +292,10 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   absl::Cleanup close_fd = [fd] {
     if (fd >= 0) close(fd);
   };
+  if (fd < 0 && IsExhaustion(errno)) {
+    RetryLater(rel);  // keeps its rows; it is not known to have changed
+    return false;
+  }
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (known == files_.end()) return false;
@@ -251,9 +305,9 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   if (known == files_.end()) {
     FileRecord rec;
     rec.rel_path = rel;
-    rec.store_id = store_.AddFile(rel);
+    rec.store_id = current_->AddFile(rel);
     store_paths_.push_back(rel);
-    ScanInto(rec, rec.store_id);
+    if (!ScanInto(rec, rec.store_id)) return false;
     files_.emplace(rel, std::move(rec));
     return false;  // a new file's rows go at the end
   }
@@ -273,9 +327,9 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
     // Rows of the old contents vanish with the old store id at regeneration.
     FileRecord again;
     again.rel_path = rel;
-    again.store_id = store_.AddFile(rel);
+    again.store_id = current_->AddFile(rel);
     store_paths_.push_back(rel);
-    ScanInto(again, again.store_id);
+    if (!ScanInto(again, again.store_id)) return false;  // the old rows stay until then
     rec = std::move(again);
     return true;
   }
@@ -283,23 +337,28 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   return false;
 }
 
-void LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
+bool LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
   const bool from_start = rec.consumed_to == 0;
   RowMaker maker(rec.rel_path);
   if (!from_start) maker.Restore(rec.source, rec.session);
-  EncodedRows rows(store_id, store_.file_literal(store_id));
+  EncodedRows rows(store_id, current_->FileLiteral(store_id));
   const FileScan scan =
       ScanFile(root_fd_, rec.rel_path, rec.consumed_to, options_, maker, tools_, reader_, &rows);
+  if (scan.exhausted) {
+    RetryLater(rec.rel_path);
+    return false;
+  }
   rec.source = maker.source();
   rec.session = maker.session();
   rec.indexed = IsIndexed(maker, options_);
   rec.suspect = false;
   RecordScan(rec, scan, from_start);
-  if (rec.indexed) store_.AppendOrExtendRun(rows.Finish(), kMaxExtendedRunRows);
+  if (rec.indexed) staged_.push_back(rows.Finish());
+  return true;
 }
 
 bool LiveIndex::RowsIntact(int fd, uint32_t store_id) {
-  for (const auto& run : store_.runs()) {
+  for (const auto& run : current_->Runs()) {
     if (run->file_id != store_id) continue;
     RunDecoder dec(*run, 0);
     RowView row;
@@ -316,9 +375,14 @@ void LiveIndex::Regenerate() {
   // Canonical order: files by path (files_ is ordered so), each file's runs
   // in the order they were appended (increasing offsets). Rows of removed
   // files and of replaced contents (store ids no record holds) are dropped.
-  const std::vector<std::shared_ptr<const Run>>& old_runs = store_.runs();
+  const std::vector<std::shared_ptr<const Run>> old_runs = current_->Runs();
   std::vector<std::vector<std::shared_ptr<const Run>>> by_id(store_paths_.size());
   for (const auto& run : old_runs) by_id[run->file_id].push_back(run);
+  for (Run& run : staged_) {
+    const uint32_t id = run.file_id;
+    if (run.rows > 0) by_id[id].push_back(std::make_shared<const Run>(std::move(run)));
+  }
+  staged_.clear();
   RowStore fresh;
   std::vector<std::string> paths;
   std::vector<std::shared_ptr<const Run>> runs;
@@ -337,9 +401,20 @@ void LiveIndex::Regenerate() {
     rec.store_id = id;
   }
   fresh.ReplaceRuns(std::move(runs));
-  store_ = std::move(fresh);
+  Publish(std::move(fresh));
   store_paths_ = std::move(paths);
   regenerations_.fetch_add(1);
+}
+
+void LiveIndex::Publish(RowStore store) {
+  if (current_ != nullptr) current_->Supersede();
+  current_ = std::make_shared<IndexVersion>(++generation_, std::move(store));
+}
+
+void LiveIndex::RetryLater(const std::string& rel) {
+  exhaustion_.Note();
+  retry_.insert(rel);
+  pending_retries_.store(retry_.size());
 }
 
 void LiveIndex::PublishStats() {
@@ -352,24 +427,27 @@ void LiveIndex::PublishStats() {
   stats_ = total;
 }
 
-uint64_t LiveIndex::Size() const {
+std::shared_ptr<const IndexVersion> LiveIndex::Current() const {
   absl::ReaderMutexLock lock(&mu_);
-  return store_.rendered_size();
+  return current_;
 }
+
+uint64_t LiveIndex::Size() const { return Current()->Size(); }
 
 void LiveIndex::Read(uint64_t offset, uint64_t length, std::string* out) const {
-  absl::ReaderMutexLock lock(&mu_);
-  store_.Render(offset, length, out);
+  Current()->Read(offset, length, out);
 }
 
-uint64_t LiveIndex::RowCount() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return store_.row_count();
-}
+uint64_t LiveIndex::RowCount() const { return Current()->RowCount(); }
 
-uint64_t LiveIndex::MemoryBytes() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return store_.memory_bytes();
+uint64_t LiveIndex::MemoryBytes() const { return Current()->MemoryBytes(); }
+
+ResourceReport LiveIndex::Resources() const {
+  ResourceReport r;
+  r.exhaustion = exhaustion_.Get();
+  r.pending_retries = pending_retries_.load();
+  r.unwatched_dirs = unwatched_dirs_.load();
+  return r;
 }
 
 BuildStats LiveIndex::Stats() const {
@@ -386,7 +464,7 @@ IndexSnapshot LiveIndex::Snapshot() const {
   IndexSnapshot snap;
   snap.files.resize(store_paths_.size());
   for (const auto& [path, rec] : files_) snap.files[rec.store_id] = rec;
-  snap.runs = store_.runs();
+  snap.runs = current_->Runs();
   return snap;
 }
 

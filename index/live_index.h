@@ -13,15 +13,27 @@
 // its first and last frames) and only what differs is read. Cost follows
 // what changed, not the size of the log dir.
 //
-// Thread-safety: all methods may be called from any thread. Readers (Size,
-// Read) share mu_; updates hold it exclusively. Lock order: refresh_mu_
-// before mu_; stats_mu_ is a leaf.
+// Versions (file_version.h): the rows live in an IndexVersion. Appends go
+// into the current version; a regeneration makes a new one (a new
+// generation), and the old one, still readable by whoever holds it, never
+// changes again. Current() is what a new reader gets.
+//
+// Exhaustion (exhaustion.h): a file or directory that cannot be opened for
+// lack of descriptors keeps its rows as they were and is looked at again at
+// every Refresh() until that works; the events are counted (Exhaustion()).
+// Nothing is ever removed or marked unreadable for that reason.
+//
+// Thread-safety: all methods may be called from any thread. Readers share
+// mu_ (and each version's own lock); updates hold mu_ exclusively. Lock
+// order: refresh_mu_ before mu_ before a version's lock; stats_mu_ is a
+// leaf.
 #ifndef LOGDEX_INDEX_LIVE_INDEX_H_
 #define LOGDEX_INDEX_LIVE_INDEX_H_
 
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +43,9 @@
 #include "absl/synchronization/mutex.h"
 #include "index/build_stats.h"
 #include "index/file_record.h"
+#include "index/exhaustion.h"
 #include "index/frame_reader.h"
+#include "index/index_version.h"
 #include "index/row_maker.h"
 #include "index/row_store.h"
 #include "index/scan_options.h"
@@ -51,8 +65,15 @@ struct BuildProgress {
 struct IndexUpdate {
   uint64_t old_size = 0;
   uint64_t new_size = 0;
-  bool regenerated = false;  // rows may have moved: nothing cached is valid
+  bool regenerated = false;  // a new version replaced the current one
   bool changed() const { return regenerated || old_size != new_size; }
+};
+
+// What the index knows about running out of resources.
+struct ResourceReport {
+  ExhaustionLog::Summary exhaustion;  // opens that failed for lack of descriptors
+  uint64_t pending_retries = 0;       // paths waiting to be looked at again
+  uint64_t unwatched_dirs = 0;        // past the inotify watch limit
 };
 
 // A consistent copy of the index for saving: files in store-id order (a
@@ -81,10 +102,15 @@ class LiveIndex {
   // Applies every change since the last call. Cheap when nothing changed.
   IndexUpdate Refresh();
 
+  // The current version: what index.ndjson is now. Never null (empty before
+  // the first Build or Restore).
+  std::shared_ptr<const IndexVersion> Current() const;
+  // Of the current version.
   uint64_t Size() const;
   void Read(uint64_t offset, uint64_t length, std::string* out) const;
   uint64_t RowCount() const;
   uint64_t MemoryBytes() const;
+  ResourceReport Resources() const;
 
   BuildStats Stats() const;
   BuildProgress Progress() const;
@@ -104,11 +130,16 @@ class LiveIndex {
   bool UpdateSubtree(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Scans rec's file from rec.consumed_to (0 for a fresh file) and appends
-  // the rows as a new run.
-  void ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Scans rec's file from rec.consumed_to (0 for a fresh file) and stages
+  // the rows as a new run (staged_). False (and rec untouched) when the file could not
+  // be opened for lack of descriptors; it is retried later.
+  bool ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RowsIntact(int fd, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes `store` the current version; the one before is superseded.
+  void Publish(RowStore store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Looks at `rel` again at the next Refresh (it could not be opened).
+  void RetryLater(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PublishStats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string log_dir_;
@@ -119,7 +150,18 @@ class LiveIndex {
   std::unique_ptr<TreeWatcher> watcher_ ABSL_GUARDED_BY(refresh_mu_);
 
   mutable absl::Mutex mu_;
-  RowStore store_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<IndexVersion> current_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Paths (files, or directories whose subtree; "" the whole tree) that
+  // could not be opened for lack of descriptors, in canonical order.
+  std::set<std::string> retry_ ABSL_GUARDED_BY(mu_);
+  // Rows scanned by the update in progress, in the order found. They join
+  // the current version only once the update is known not to regenerate, so
+  // a version about to be superseded never gains rows of the new contents.
+  std::vector<Run> staged_ ABSL_GUARDED_BY(mu_);
+  ExhaustionLog exhaustion_;
+  std::atomic<uint64_t> pending_retries_{0};
+  std::atomic<uint64_t> unwatched_dirs_{0};
   // By relative path: iteration is canonical order.
   std::map<std::string, FileRecord> files_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> store_paths_ ABSL_GUARDED_BY(mu_);  // store id -> path

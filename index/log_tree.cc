@@ -12,6 +12,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "index/exhaustion.h"
 #include "index/utf8.h"
 
 namespace logdex::index {
@@ -45,7 +46,11 @@ bool IsIndexablePath(int root_fd, std::string_view rel) {
 
 absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view under) {
   const int root_fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("cannot open log dir ", root));
+  if (root_fd < 0) {
+    const int err = errno;
+    absl::Status s = absl::ErrnoToStatus(err, absl::StrCat("cannot open log dir ", root));
+    return IsExhaustion(err) ? absl::ResourceExhaustedError(s.message()) : s;
+  }
   absl::Cleanup close_root = [root_fd] { close(root_fd); };
   LogTree tree;
   // Directories still to read, by path: holding an fd for each would run out
@@ -63,8 +68,13 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR* d = dir.fd < 0 ? nullptr : fdopendir(dir.fd);
     if (d == nullptr) {
+      const int err = errno;
       if (dir.fd >= 0) close(dir.fd);
-      ++tree.unreadable_dirs;
+      if (IsExhaustion(err)) {
+        tree.exhausted_dirs.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
+      } else {
+        ++tree.unreadable_dirs;
+      }
       continue;
     }
     absl::Cleanup close_dir = [d] { closedir(d); };

@@ -30,6 +30,10 @@ struct LogTree {
   std::vector<LogFile> files;  // canonical order
   uint64_t non_utf8_paths = 0;
   uint64_t unreadable_dirs = 0;
+  // Directories that could not be opened for lack of descriptors or memory
+  // (index/exhaustion.h), relative paths ("" for the root): what lies below
+  // them is unknown, not gone.
+  std::vector<std::string> exhausted_dirs;
 };
 
 bool IsLogFileName(std::string_view name);
@@ -39,7 +43,8 @@ bool IsLogFileName(std::string_view name);
 // none of the exclusions above. Does not look at the file itself.
 bool IsIndexablePath(int root_fd, std::string_view rel);
 
-// Fails only if `root` cannot be opened as a directory. With `under` (a
+// Fails only if `root` cannot be opened as a directory (kResourceExhausted
+// when that is for lack of descriptors). With `under` (a
 // relative directory path, no trailing '/'), lists only that subtree, with
 // paths still relative to root.
 absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view under = "");

@@ -12,6 +12,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
+#include "index/exhaustion.h"
 
 namespace logdex::index {
 namespace {
@@ -54,10 +55,10 @@ void TreeWatcher::WatchTree(const std::string& rel) {
     // Subdirectories, listed after the watch exists so none created in
     // between is missed (a duplicate report is harmless).
     const int dfd = open(full.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) continue;
-    DIR* d = fdopendir(dfd);
+    DIR* d = dfd < 0 ? nullptr : fdopendir(dfd);
     if (d == nullptr) {
-      close(dfd);
+      if (IsExhaustion(errno)) unlisted_.push_back(dir);
+      if (dfd >= 0) close(dfd);
       continue;
     }
     absl::Cleanup close_dir = [d] { closedir(d); };
@@ -78,11 +79,24 @@ void TreeWatcher::Rewatch() {
   for (const auto& [wd, dir] : dirs_) inotify_rm_watch(fd_, wd);
   dirs_.clear();
   unwatched_.clear();
+  unlisted_.clear();
   WatchTree("");
 }
 
 TreeChanges TreeWatcher::Poll() {
   TreeChanges changes;
+  // Listed again first, so a directory made below one meanwhile is watched
+  // before the events are read (a duplicate report is harmless).
+  std::vector<std::string> unlisted = std::move(unlisted_);
+  unlisted_.clear();
+  for (const std::string& dir : unlisted) {
+    WatchTree(dir);
+    if (dir.empty()) {
+      changes.everything = true;
+    } else {
+      changes.paths.push_back(dir);
+    }
+  }
   alignas(struct inotify_event) char buf[64 * 1024];
   bool rewatch = false;
   for (;;) {

@@ -7,7 +7,9 @@
 // left unwatched are reported by every Poll() so the caller can stat them
 // instead (cost proportional to the unwatched part only); when the event
 // queue overflows or a watched directory itself moves, Poll() asks for a
-// full stat-based rescan.
+// full stat-based rescan. A directory that could not be listed for lack of
+// descriptors (index/exhaustion.h) is listed again, and reported as changed,
+// at every Poll() until that works.
 #ifndef LOGDEX_INDEX_TREE_WATCHER_H_
 #define LOGDEX_INDEX_TREE_WATCHER_H_
 
@@ -41,7 +43,10 @@ class TreeWatcher {
   TreeChanges Poll();
 
   size_t watched_dirs() const { return dirs_.size(); }
+  // Directories past the kernel's watch limit (stat-scanned on every Poll).
   size_t unwatched_dirs() const { return unwatched_.size(); }
+  // Directories waiting to be listed again after running out of descriptors.
+  size_t unlisted_dirs() const { return unlisted_.size(); }
 
  private:
   TreeWatcher(std::string root, int inotify_fd);
@@ -53,6 +58,7 @@ class TreeWatcher {
   const int fd_;
   absl::flat_hash_map<int, std::string> dirs_;  // watch descriptor -> relative dir
   std::vector<std::string> unwatched_;          // dirs the watch limit left out
+  std::vector<std::string> unlisted_;           // dirs not listed for lack of descriptors
 };
 
 }  // namespace logdex::index

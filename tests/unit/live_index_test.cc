@@ -5,10 +5,14 @@
 #include "index/live_index.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "index_text.h"
@@ -204,6 +208,117 @@ TEST_F(LiveIndexTest, ASnapshotRestoresToTheSameBytes) {
   std::string out;
   again.Read(0, again.Size(), &out);
   EXPECT_EQ(out, text);
+}
+
+// Versions (SPEC §4, whole rows): a regeneration replaces the index like
+// `mv`; whoever holds the old version reads exactly its old bytes.
+TEST_F(LiveIndexTest, AppendsGrowTheCurrentVersionInPlace) {
+  Start();
+  const std::shared_ptr<const IndexVersion> v = live_->Current();
+  const uint64_t size = v->Size();
+  Append("a.jsonl", "{\"type\":\"a2\"}\n");
+  live_->Refresh();
+  EXPECT_EQ(live_->Current(), v);
+  EXPECT_GT(v->Size(), size);
+  EXPECT_FALSE(v->superseded());
+}
+
+TEST_F(LiveIndexTest, ARegenerationMakesANewVersionAndTheOldOneKeepsItsBytes) {
+  Start();
+  Append("0-new.jsonl", "{\"type\":\"n\"}\n");
+  live_->Refresh();
+  const std::shared_ptr<const IndexVersion> old = live_->Current();
+  const std::string old_bytes = Text();
+  ASSERT_EQ(truncate(log_.Path("a.jsonl").c_str(), 10), 0);
+  Append("b/old.jsonl", "{\"uuid\":\"u9\"}\n");  // found in the same refresh
+  ASSERT_TRUE(live_->Refresh().regenerated);
+  const std::shared_ptr<const IndexVersion> now = live_->Current();
+  EXPECT_NE(now, old);
+  EXPECT_GT(now->generation(), old->generation());
+  EXPECT_TRUE(old->superseded());
+  EXPECT_FALSE(now->superseded());
+  std::string read_old;
+  old->Read(0, UINT64_MAX, &read_old);
+  EXPECT_EQ(read_old, old_bytes);  // no row of the new contents joined it
+  EXPECT_EQ(Text(), CanonicalIndex(log_.path()));
+}
+
+TEST_F(LiveIndexTest, ASupersededVersionNeverChangesAgain) {
+  Start();
+  const std::shared_ptr<const IndexVersion> old = live_->Current();
+  ASSERT_EQ(unlink(log_.Path("b/old.jsonl").c_str()), 0);
+  ASSERT_TRUE(live_->Refresh().regenerated);
+  const uint64_t size = old->Size();
+  Append("a.jsonl", "{\"type\":\"a2\"}\n");
+  live_->Refresh();
+  EXPECT_EQ(old->Size(), size);
+  EXPECT_GT(live_->Size(), 0u);
+  ExpectInvariant();
+}
+
+// Exhaustion (index/exhaustion.h): a file that cannot be opened for lack of
+// descriptors is not gone; it keeps its rows and is scanned once it can be.
+class DescriptorLimitForTest {
+ public:
+  // Lowers the soft RLIMIT_NOFILE so that no new descriptor can be opened.
+  DescriptorLimitForTest() {
+    getrlimit(RLIMIT_NOFILE, &saved_);
+    const int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);  // the lowest free number
+    close(probe);
+    int highest = probe;
+    for (int fd = probe; fd < 4096; ++fd) {
+      if (fcntl(fd, F_GETFD) >= 0) highest = fd;
+    }
+    struct rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(highest + 1);
+    EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+    // Descriptors below the limit that are free could still be handed out:
+    // fill them.
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers_.push_back(fd);
+  }
+  ~DescriptorLimitForTest() { Lift(); }
+  void Lift() {
+    for (int fd : fillers_) close(fd);
+    fillers_.clear();
+    setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+
+ private:
+  struct rlimit saved_;
+  std::vector<int> fillers_;
+};
+
+TEST_F(LiveIndexTest, OutOfDescriptorsAFileKeepsItsRowsAndIsScannedLater) {
+  Start();
+  const std::string before = Text();
+  Append("a.jsonl", "{\"type\":\"a2\"}\n");
+  Append("b/new.jsonl", "{\"uuid\":\"n1\",\"sessionId\":\"s\"}\n");
+  {
+    DescriptorLimitForTest out_of_fds;
+    const IndexUpdate u = live_->Refresh();
+    EXPECT_FALSE(u.regenerated);
+    EXPECT_EQ(Text(), before);  // nothing removed, nothing half-read
+    EXPECT_GT(live_->Resources().pending_retries, 0u);
+    EXPECT_GT(live_->Resources().exhaustion.count, 0u);
+  }
+  live_->Refresh();  // descriptors are back: the retries run without new events
+  EXPECT_EQ(live_->Resources().pending_retries, 0u);
+  EXPECT_TRUE(Text().starts_with(before));
+  ExpectInvariant();
+}
+
+TEST_F(LiveIndexTest, OutOfDescriptorsARescanRemovesNothing) {
+  Start(/*watch=*/false);  // every refresh walks the whole tree
+  const std::string before = Text();
+  {
+    DescriptorLimitForTest out_of_fds;
+    live_->Refresh();
+    EXPECT_EQ(Text(), before);
+    EXPECT_EQ(live_->Stats().skipped_unreadable, 0u);
+  }
+  live_->Refresh();
+  EXPECT_EQ(Text(), before);
+  ExpectInvariant();
 }
 
 TEST_F(LiveIndexTest, ProgressCountsEveryFileOfABuild) {

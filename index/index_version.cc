@@ -1,0 +1,68 @@
+#include "index/index_version.h"
+
+#include <time.h>
+
+#include <utility>
+
+namespace logdex::index {
+namespace {
+
+int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+IndexVersion::IndexVersion(uint64_t generation, RowStore store)
+    : FileVersion(generation), store_(std::move(store)), changed_ns_(NowNs()) {}
+
+uint64_t IndexVersion::Size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.rendered_size();
+}
+
+void IndexVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  store_.Render(offset, length, out);
+}
+
+uint64_t IndexVersion::RowCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.row_count();
+}
+
+uint64_t IndexVersion::MemoryBytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.memory_bytes();
+}
+
+uint32_t IndexVersion::AddFile(std::string_view rel_path) {
+  absl::MutexLock lock(&mu_);
+  return store_.AddFile(rel_path);
+}
+
+std::string IndexVersion::FileLiteral(uint32_t file_id) const {
+  absl::ReaderMutexLock lock(&mu_);
+  return std::string(store_.file_literal(file_id));
+}
+
+void IndexVersion::AppendOrExtendRun(Run run, uint64_t max_rows) {
+  if (run.rows == 0) return;
+  absl::MutexLock lock(&mu_);
+  store_.AppendOrExtendRun(std::move(run), max_rows);
+  changed_ns_.store(NowNs(), std::memory_order_release);
+}
+
+std::vector<std::shared_ptr<const Run>> IndexVersion::Runs() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.runs();
+}
+
+size_t IndexVersion::FileCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return store_.file_count();
+}
+
+}  // namespace logdex::index
