@@ -10,6 +10,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "fs/errno_status.h"
+#include "index/exhaustion.h"
 
 namespace logdex::fs {
 
@@ -18,7 +19,7 @@ absl::Status BackingFileHandle::Read(uint64_t offset, size_t size, std::string* 
   out->resize(start + size);
   size_t got = 0;
   while (got < size) {
-    ssize_t n = ::pread(fd_.get(), out->data() + start + got, size - got,
+    ssize_t n = ::pread(fd_->get(), out->data() + start + got, size - got,
                         static_cast<off_t>(offset + got));
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -39,7 +40,7 @@ absl::StatusOr<size_t> FileHandle::Write(absl::string_view /*data*/, uint64_t /*
 
 absl::StatusOr<size_t> BackingFileHandle::Write(absl::string_view data, uint64_t offset) {
   for (;;) {
-    ssize_t n = ::pwrite(fd_.get(), data.data(), data.size(), static_cast<off_t>(offset));
+    ssize_t n = ::pwrite(fd_->get(), data.data(), data.size(), static_cast<off_t>(offset));
     if (n >= 0) return static_cast<size_t>(n);
     if (errno != EINTR) return PosixError(errno, "pwrite");
   }
@@ -49,20 +50,17 @@ absl::Status BackingFileHandle::Flush() {
   // What close(2) of the caller's descriptor would do to the backing file
   // (e.g. report delayed write errors, drop POSIX locks), without closing the
   // fd this handle still needs.
-  int dup_fd = ::dup(fd_.get());
-  if (dup_fd < 0) return PosixError(errno, "dup");
+  int dup_fd = ::dup(fd_->get());
+  // Out of descriptors: skip the check rather than fail the caller's close.
+  if (dup_fd < 0) return index::IsExhaustion(errno) ? absl::OkStatus() : PosixError(errno, "dup");
   if (::close(dup_fd) != 0 && errno != EINTR) return PosixError(errno, "close");
   return absl::OkStatus();
 }
 
 absl::Status BackingFileHandle::Fsync(bool datasync) {
-  int rc = datasync ? ::fdatasync(fd_.get()) : ::fsync(fd_.get());
+  int rc = datasync ? ::fdatasync(fd_->get()) : ::fsync(fd_->get());
   if (rc != 0) return PosixError(errno, datasync ? "fdatasync" : "fsync");
   return absl::OkStatus();
-}
-
-absl::Status IndexFileHandle::Read(uint64_t offset, size_t size, std::string* out) const {
-  return holder_->ReadFresh(offset, size, out);
 }
 
 absl::Status RenderedFileHandle::Read(uint64_t offset, size_t size, std::string* out) const {
@@ -76,9 +74,11 @@ int BackingOpenFlags(int fuse_flags) {
   return (fuse_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT)) | O_CLOEXEC;
 }
 
-absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd) {
-  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return PosixError(errno, "open directory");
+absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd, const OpenFn& open_dir) {
+  UniqueFd opened =
+      open_dir([dir_fd] { return ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+  if (!opened.valid()) return PosixError(errno, "open directory");
+  int fd = opened.Release();
   DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
     int err = errno;

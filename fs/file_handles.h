@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,7 +17,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "fs/index_holder.h"
 #include "fs/unique_fd.h"
 
 namespace logdex::fs {
@@ -38,10 +38,13 @@ class FileHandle {
 };
 
 // A backing file, opened with the caller's flags (O_APPEND, O_TRUNC, O_SYNC
-// ... kept); bytes pass through unchanged.
+// ... kept); bytes pass through unchanged. The descriptor is shared so the
+// inode table can use it for the node while the file is open
+// (InodeTable::NoteOpenFile).
 class BackingFileHandle : public FileHandle {
  public:
-  explicit BackingFileHandle(UniqueFd fd) : fd_(std::move(fd)) {}
+  explicit BackingFileHandle(UniqueFd fd)
+      : fd_(std::make_shared<const UniqueFd>(std::move(fd))) {}
   absl::Status Read(uint64_t offset, size_t size, std::string* out) const override;
   // One pwrite(2). On an O_APPEND fd Linux ignores `offset` and appends at
   // the real end of file atomically, which is what concurrent appenders
@@ -50,21 +53,11 @@ class BackingFileHandle : public FileHandle {
   absl::StatusOr<size_t> Write(absl::string_view data, uint64_t offset) override;
   absl::Status Flush() override;
   absl::Status Fsync(bool datasync) override;
-  int fd() const override { return fd_.get(); }
+  int fd() const override { return fd_->get(); }
+  const std::shared_ptr<const UniqueFd>& shared_fd() const { return fd_; }
 
  private:
-  const UniqueFd fd_;
-};
-
-// /index.ndjson: reads the live index as it is at each read (refreshed
-// first), so a reader that keeps the file open sees rows appended later.
-class IndexFileHandle : public FileHandle {
- public:
-  explicit IndexFileHandle(IndexHolder* holder) : holder_(holder) {}
-  absl::Status Read(uint64_t offset, size_t size, std::string* out) const override;
-
- private:
-  IndexHolder* const holder_;  // outlives every handle (owned by LogdexFs)
+  const std::shared_ptr<const UniqueFd> fd_;
 };
 
 // status.json / metrics.prom: text rendered at open, served as is.
@@ -90,10 +83,15 @@ struct DirHandle {
 };
 
 // Reads the entries of the directory `dir_fd` (an O_PATH fd) other than "."
-// and "..", in the order the file system gives them.
-absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd);
+// and "..", in the order the file system gives them. `open_dir` opens the
+// directory for reading (InodeTable::OpenRetrying).
+using OpenFn = std::function<UniqueFd(const std::function<int()>&)>;
+absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd, const OpenFn& open_dir);
 
 // "/proc/self/fd/N": how an O_PATH fd is reopened for I/O or access checks.
+// (The magic link is followed with the daemon's ptrace rights over itself,
+// which a root daemon keeps while it runs as a caller: CAP_SYS_PTRACE is not
+// one of the file-system capabilities a setfsuid drops.)
 std::string ProcFdPath(int fd);
 
 // The flags a backing file is opened with for a FUSE open/create: the

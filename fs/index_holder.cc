@@ -60,13 +60,12 @@ absl::Status IndexHolder::Open() {
   start_ = *std::move(report);
   state_ = IndexState::kReady;
   last_error_.clear();
-  seen_version_ = live_.Version();
-  opened_at_ = changed_at_ = Now();
+  opened_at_ = Now();
   open_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
 
-FreshIndex IndexHolder::Refresh(bool from_request) {
+void IndexHolder::Refresh(bool from_request) {
   const index::IndexUpdate update = live_.Refresh();
   // Growth seen while serving a request needs no notification: the reply
   // (GETATTR, LOOKUP) carries the new size, or the kernel asks for it (a read
@@ -74,29 +73,18 @@ FreshIndex IndexHolder::Refresh(bool from_request) {
   // pages. A notification would even hurt: it bumps the node's attribute
   // version, so the kernel discards the attributes of a GETATTR reply in
   // flight and keeps a stale size after stat(2) showed the new one.
-  // Regenerations move rows, so they are always notified.
+  // Regenerations make a new version (a new node), so they are always told.
   const bool notify = update.regenerated || (!from_request && update.changed());
-  if (notify && on_update_) on_update_(update);
-  const uint64_t version = live_.Version();
-  const uint64_t size = live_.Size();
-  absl::MutexLock lock(&mu_);
-  if (version != seen_version_) {
-    seen_version_ = version;
-    changed_at_ = Now();
+  if (notify && on_update_) on_update_(update, live_.Current());
+}
+
+absl::StatusOr<VersionPtr> IndexHolder::Current(bool may_open) {
+  if (!is_open()) {
+    if (!may_open) return VersionPtr();
+    if (absl::Status s = Open(); !s.ok()) return s;
   }
-  return FreshIndex{size, changed_at_};
-}
-
-absl::StatusOr<FreshIndex> IndexHolder::GetFresh() {
-  if (absl::Status s = Open(); !s.ok()) return s;
-  return Refresh(/*from_request=*/true);
-}
-
-absl::Status IndexHolder::ReadFresh(uint64_t offset, size_t size, std::string* out) {
-  if (absl::Status s = Open(); !s.ok()) return s;
   Refresh(/*from_request=*/true);
-  live_.Read(offset, size, out);
-  return absl::OkStatus();
+  return VersionPtr(live_.Current());
 }
 
 void IndexHolder::RefreshIfOpen() {
@@ -118,8 +106,11 @@ absl::Status IndexHolder::SaveIfChanged() {
   if (!s.ok()) {
     ++save_errors_;
     last_save_error_ = std::string(s.message());
+    if (failing_saves_++ == 0) failing_since_ = absl::Now();
     return s;
   }
+  failing_saves_ = 0;
+  failing_since_.reset();
   ++saves_;
   saved_once_ = true;
   saved_version_ = version;
@@ -139,12 +130,15 @@ IndexReport IndexHolder::Report() const {
     r.memory_bytes = live_.MemoryBytes();
     r.version = live_.Version();
     r.regenerations = live_.Regenerations();
+    const int64_t ns = live_.Current()->ChangedNs();
+    r.changed_at.tv_sec = static_cast<time_t>(ns / 1000000000);
+    r.changed_at.tv_nsec = static_cast<long>(ns % 1000000000);
   }
+  r.resources = live_.Resources();
   absl::MutexLock lock(&mu_);
   r.state = state_;
   r.last_error = last_error_;
   r.opened_at = opened_at_;
-  r.changed_at = changed_at_;
   r.watcher = watcher_;
   r.watcher_error = watcher_error_;
   r.start = start_;
@@ -152,6 +146,8 @@ IndexReport IndexHolder::Report() const {
   r.saves = saves_;
   r.save_errors = save_errors_;
   r.last_save_error = last_save_error_;
+  r.failing_saves = failing_saves_;
+  r.failing_since = failing_since_;
   return r;
 }
 

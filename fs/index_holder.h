@@ -1,24 +1,24 @@
 // The one place the mount gets its index from: one LiveIndex per mount,
 // opened once (from the persisted cache or by a build), then kept fresh.
 //
-// Opening is lazy: the first GetFresh()/ReadFresh() (a lookup, getattr, open
-// or read of /index.ndjson) opens it; concurrent callers wait for that one
-// open, and requests that never touch the index (ordinary files, status.json
-// via Report()) never wait. `logdex mount` on a terminal calls Open() itself
-// before daemonizing, to show progress.
+// It is the DerivedSource of /index.ndjson (derived_files.h): Current() is
+// the index's current version (index/index_version.h).
 //
-// Freshness (SPEC §4): every GetFresh()/ReadFresh() first applies the changes
-// of the log dir since the last call (LiveIndex::Refresh, cheap when none),
-// so a stat, open or read sees every frame completed before it. Every change
-// moves the st_mtime shown for the file; regenerations, and growth the
-// background refresher finds first, go to the update listener (the kernel
-// notifier).
+// Opening is lazy: the first Current(may_open=true) (a getattr, open or read
+// of /index.ndjson) opens it; concurrent callers wait for that one open, and
+// requests that never touch the index (ordinary files, status.json via
+// Report()) never wait. A lookup asks with may_open=false: libfuse 3.14's
+// INIT reply never grants FUSE_PARALLEL_DIROPS, so the kernel serializes
+// LOOKUPs within one directory, and a build there would hold up every first
+// lookup at the root. `logdex mount` on a terminal calls Open() itself before
+// daemonizing, to show progress.
 //
-// libfuse 3.14's INIT reply never grants FUSE_PARALLEL_DIROPS, so the kernel
-// serializes LOOKUPs within one directory; that is why a lookup of
-// /index.ndjson never opens the index (LogdexFs::DoLookup), only getattr,
-// open and read do, and lookups of other root names never queue behind a
-// build.
+// Freshness (SPEC §4): every Current() of an open index first applies the
+// changes of the log dir since the last call (LiveIndex::Refresh, cheap when
+// none), so a lookup, stat, open or read sees every frame completed before
+// it. Regenerations, and growth the background refresher finds first, go to
+// the update listener (which points the name at the new version and tells
+// the kernel).
 //
 // Lock order: open_mu_, then save_mu_, then mu_. open_mu_ is held for a whole
 // open (build or cache load), save_mu_ for a whole save; mu_ is never held
@@ -40,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "fs/derived_files.h"
 #include "index/build_stats.h"
 #include "index/live_index.h"
 #include "index/scan_options.h"
@@ -50,12 +51,6 @@ namespace logdex::fs {
 
 enum class IndexState { kNotBuilt, kBuilding, kReady, kFailed };
 absl::string_view IndexStateName(IndexState state);
-
-// What /index.ndjson looks like right now.
-struct FreshIndex {
-  uint64_t size = 0;
-  struct timespec mtime = {};  // time of the last change (or of the open)
-};
 
 // Everything status.json and metrics.prom say about the index. Taking it
 // never waits for an open: while one runs only `progress` is filled in.
@@ -72,6 +67,7 @@ struct IndexReport {
   uint64_t regenerations = 0;
   struct timespec opened_at = {};   // when the open (build or cache load) finished
   struct timespec changed_at = {};  // st_mtime of /index.ndjson
+  index::ResourceReport resources;
   // "inotify", "stat_rescan" (watcher failed: every refresh stats the tree)
   // or "not_started".
   std::string watcher = "not_started";
@@ -82,9 +78,12 @@ struct IndexReport {
   uint64_t saves = 0;
   uint64_t save_errors = 0;
   std::string last_save_error;
+  // Failed saves since the last one that worked, and since when (health).
+  uint64_t failing_saves = 0;
+  std::optional<absl::Time> failing_since;
 };
 
-class IndexHolder {
+class IndexHolder : public DerivedSource {
  public:
   struct Options {
     std::string log_dir;
@@ -94,9 +93,9 @@ class IndexHolder {
     recovery::BeforeRenameHook before_rename;  // test seam, usually empty
   };
   // Called after a refresh that regenerated index.ndjson, or grew it outside
-  // a request (RefreshIfOpen), on the refreshing thread; it must not block
-  // (it queues kernel work).
-  using UpdateListener = std::function<void(const index::IndexUpdate&)>;
+  // a request (RefreshIfOpen), on the refreshing thread, with the version
+  // the index has now; it must not block (it queues kernel work).
+  using UpdateListener = std::function<void(const index::IndexUpdate&, const VersionPtr&)>;
 
   IndexHolder(Options options, UpdateListener on_update);
   IndexHolder(const IndexHolder&) = delete;
@@ -107,12 +106,9 @@ class IndexHolder {
   // reported to its callers and tried again by the next call.
   absl::Status Open() ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
 
-  // Open(), then Refresh(): the index as of now.
-  absl::StatusOr<FreshIndex> GetFresh() ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
-
-  // Open(), Refresh(), then appends up to `size` bytes from `offset`.
-  absl::Status ReadFresh(uint64_t offset, size_t size, std::string* out)
-      ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
+  // DerivedSource: Open() (if may_open; else null while not open), then
+  // Refresh(): the index's version as of now.
+  absl::StatusOr<VersionPtr> Current(bool may_open) override ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
 
   // Applies the log dir's changes if the index is open; never opens it.
   void RefreshIfOpen() ABSL_LOCKS_EXCLUDED(mu_);
@@ -127,10 +123,9 @@ class IndexHolder {
   const std::string& cache_dir() const { return options_.cache_dir; }
 
  private:
-  // Refresh and note what changed; tell the update listener about
-  // regenerations, and about growth unless a request's reply carries it.
-  // Requires is_open().
-  FreshIndex Refresh(bool from_request) ABSL_LOCKS_EXCLUDED(mu_);
+  // Refresh; tell the update listener about regenerations, and about growth
+  // unless a request's reply carries it. Requires is_open().
+  void Refresh(bool from_request) ABSL_LOCKS_EXCLUDED(mu_);
 
   const Options options_;
   const UpdateListener on_update_;
@@ -145,15 +140,15 @@ class IndexHolder {
   std::string watcher_ ABSL_GUARDED_BY(mu_) = "not_started";
   std::string watcher_error_ ABSL_GUARDED_BY(mu_);
   std::optional<recovery::StartReport> start_ ABSL_GUARDED_BY(mu_);
-  uint64_t seen_version_ ABSL_GUARDED_BY(mu_) = 0;
   struct timespec opened_at_ ABSL_GUARDED_BY(mu_) = {};
-  struct timespec changed_at_ ABSL_GUARDED_BY(mu_) = {};
   bool saved_once_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t saved_version_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<absl::Time> last_save_ ABSL_GUARDED_BY(mu_);
   uint64_t saves_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t save_errors_ ABSL_GUARDED_BY(mu_) = 0;
   std::string last_save_error_ ABSL_GUARDED_BY(mu_);
+  uint64_t failing_saves_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<absl::Time> failing_since_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace logdex::fs

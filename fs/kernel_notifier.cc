@@ -29,6 +29,7 @@ void KernelNotifier::Stop() {
   absl::MutexLock lock(&mu_);
   se_ = nullptr;
   pending_.clear();
+  entries_.clear();
 }
 
 void KernelNotifier::Invalidate(NodeId id, uint64_t offset) {
@@ -36,6 +37,11 @@ void KernelNotifier::Invalidate(NodeId id, uint64_t offset) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = pending_.try_emplace(id, offset);
   if (!inserted) it->second = std::min(it->second, offset);
+}
+
+void KernelNotifier::InvalidateEntry(NodeId parent, std::string name) {
+  absl::MutexLock lock(&mu_);
+  entries_.emplace(parent, std::move(name));
 }
 
 uint64_t KernelNotifier::sent() const {
@@ -46,25 +52,33 @@ uint64_t KernelNotifier::sent() const {
 void KernelNotifier::Loop() {
   for (;;) {
     std::vector<std::pair<NodeId, uint64_t>> batch;
+    std::vector<std::pair<NodeId, std::string>> entries;
     fuse_session* se = nullptr;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !pending_.empty();
+        return stopping_ || !pending_.empty() || !entries_.empty();
       };
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
       batch.assign(pending_.begin(), pending_.end());
       pending_.clear();
+      entries.assign(entries_.begin(), entries_.end());
+      entries_.clear();
       se = se_;
     }
+    // Names first: a path walk after this asks for the new node.
+    for (const auto& [parent, name] : entries) {
+      // -ENOENT (the kernel holds no such entry) and -ENOTCONN (unmounting)
+      // need nothing more.
+      (void)fuse_lowlevel_notify_inval_entry(se, parent, name.data(), name.size());
+    }
     for (const auto& [id, offset] : batch) {
-      // len 0: to the end of the file. -ENOENT (the kernel does not hold the
-      // node) and -ENOTCONN (unmounting) need nothing more.
+      // len 0: to the end of the file.
       (void)fuse_lowlevel_notify_inval_inode(se, id, static_cast<off_t>(offset), 0);
     }
     absl::MutexLock lock(&mu_);
-    sent_ += batch.size();
+    sent_ += batch.size() + entries.size();
   }
 }
 

@@ -1,11 +1,12 @@
-// Tells the kernel when cached pages of a node went stale, from a thread of
-// its own.
+// Tells the kernel when cached pages of a node, or a cached name, went
+// stale, from a thread of its own.
 //
 // libfuse warns that a notify call made while a request for the same node is
 // being handled can deadlock (the kernel may wait for that request while we
 // wait for the kernel). So request handlers and the refresher only queue:
-// Invalidate() records the lowest stale offset per node and returns at once;
-// the notifier thread sends fuse_lowlevel_notify_inval_inode for it.
+// Invalidate() records the lowest stale offset per node, InvalidateEntry()
+// the name, and both return at once; the notifier thread sends
+// fuse_lowlevel_notify_inval_inode / _inval_entry for them.
 #ifndef LOGDEX_FS_KERNEL_NOTIFIER_H_
 #define LOGDEX_FS_KERNEL_NOTIFIER_H_
 
@@ -13,10 +14,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "fs/inode_table.h"
 
@@ -40,6 +44,9 @@ class KernelNotifier {
   // Pages of `id` from `offset` (rounded down to a page) to the end are
   // stale, and so are its attributes. Never blocks on the kernel.
   void Invalidate(NodeId id, uint64_t offset) ABSL_LOCKS_EXCLUDED(mu_);
+  // The kernel's entry for `name` in directory `parent` is stale (the name
+  // now leads to another node). Never blocks on the kernel.
+  void InvalidateEntry(NodeId parent, std::string name) ABSL_LOCKS_EXCLUDED(mu_);
 
   uint64_t sent() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -50,6 +57,7 @@ class KernelNotifier {
   fuse_session* se_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<NodeId, uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // id -> lowest offset
+  absl::flat_hash_set<std::pair<NodeId, std::string>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t sent_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;  // only Start/Stop touch it, from the main thread
 };

@@ -16,11 +16,13 @@
 
 #include "absl/strings/str_format.h"
 #include "fs/errno_status.h"
+#include "fs/kernel_timeouts.h"
 #include "fs/virtual_nodes.h"
 
 namespace logdex::fs {
 
-absl::StatusOr<std::unique_ptr<LogdexFs>> LogdexFs::Create(MountConfig config) {
+absl::StatusOr<std::unique_ptr<LogdexFs>> LogdexFs::Create(MountConfig config,
+                                                          DescriptorLimit limit) {
   UniqueFd root(::open(config.log_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
     return PosixError(errno, absl::StrFormat("open log dir '%s'", config.log_dir));
@@ -29,14 +31,16 @@ absl::StatusOr<std::unique_ptr<LogdexFs>> LogdexFs::Create(MountConfig config) {
   if (::fstat(root.get(), &st) != 0) {
     return PosixError(errno, absl::StrFormat("stat log dir '%s'", config.log_dir));
   }
-  auto inodes = std::make_unique<InodeTable>(std::move(root), st);
-  return std::unique_ptr<LogdexFs>(new LogdexFs(std::move(config), std::move(inodes), st));
+  auto inodes = std::make_unique<InodeTable>(std::move(root), st, FdCacheCapacity(limit));
+  return std::unique_ptr<LogdexFs>(new LogdexFs(std::move(config), limit, std::move(inodes), st));
 }
 
-LogdexFs::LogdexFs(MountConfig config, std::unique_ptr<InodeTable> inodes,
+LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<InodeTable> inodes,
                    const struct stat& root_st)
     : config_(std::move(config)),
+      limit_(limit),
       inodes_(std::move(inodes)),
+      derived_(&notifier_),
       index_(
           IndexHolder::Options{
               .log_dir = config_.log_dir,
@@ -48,30 +52,29 @@ LogdexFs::LogdexFs(MountConfig config, std::unique_ptr<InodeTable> inodes,
                                    ? recovery::BeforeRenameHook([] { std::abort(); })
                                    : recovery::BeforeRenameHook(),
           },
-          // Growth: pages from the old end on are stale (the last one was
-          // partial); regeneration: every page is.
-          [this](const index::IndexUpdate& u) {
-            notifier_.Invalidate(kIndexId, u.regenerated ? 0 : std::min(u.old_size, u.new_size));
+          [this](const index::IndexUpdate& u, const VersionPtr& version) {
+            derived_.Changed(&index_, version, std::min(u.old_size, u.new_size));
           }),
       background_(&index_, absl::Seconds(config_.save_interval_seconds)),
       uid_(root_st.st_uid),
       gid_(root_st.st_gid),
-      mounted_at_(absl::Now()) {}
-
-absl::StatusOr<std::shared_ptr<const Inode>> LogdexFs::Backing(NodeId id) const {
-  std::shared_ptr<const Inode> inode = inodes_->Get(id);
-  if (inode == nullptr) {
-    return absl::NotFoundError(absl::StrFormat("no backing node %d", id));
-  }
-  return inode;
+      mounted_at_(absl::Now()),
+      can_switch_(DaemonCanSwitchCredentials()) {
+  derived_.Add(kRootId, std::string(kIndexName), &index_, uid_, gid_);
 }
 
-absl::StatusOr<struct stat> LogdexFs::StatBacking(const Inode& inode) const {
+absl::StatusOr<NodeFd> LogdexFs::Backing(NodeId id) const { return inodes_->Open(id); }
+
+absl::StatusOr<struct stat> LogdexFs::StatBacking(const NodeFd& node) const {
   struct stat st;
-  if (::fstatat(inode.fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
+  if (::fstatat(node.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return PosixError(errno, "fstatat");
   }
   return st;
+}
+
+bool LogdexFs::IsReservedName(NodeId parent, std::string_view name) const {
+  return VirtualChild(parent, name).has_value() || derived_.Has(parent, name);
 }
 
 void LogdexFs::StartBackground(fuse_session* se) {
@@ -89,7 +92,12 @@ StatusInputs LogdexFs::CurrentStatus() const {
   in.config = &config_;
   in.index = index_.Report();
   in.mounted_at = mounted_at_;
-  in.known_nodes = inodes_->size();
+  in.nodes = inodes_->counts();
+  in.derived_nodes = derived_.node_count();
+  in.fs_exhaustion = inodes_->exhaustion();
+  in.descriptor_limit = limit_;
+  in.descriptors_open = OpenDescriptorCount();
+  in.credentials = can_switch_ ? "caller" : "daemon";
   in.notifications_sent = notifier_.sent();
   return in;
 }
@@ -99,16 +107,8 @@ std::string LogdexFs::RenderVirtual(VirtualId id) const {
                               : RenderStatusJson(CurrentStatus());
 }
 
-absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id, bool may_open) {
+absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id) {
   switch (id) {
-    case kIndexId: {
-      if (!may_open && !index_.is_open()) {
-        return VirtualStat(id, 0, absl::ToTimespec(mounted_at_), uid_, gid_);
-      }
-      absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
-      if (!fresh.ok()) return fresh.status();
-      return VirtualStat(id, fresh->size, fresh->mtime, uid_, gid_);
-    }
     case kStatusJsonId:
     case kMetricsPromId: {
       struct timespec now;
@@ -121,66 +121,80 @@ absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id, bool may_open) {
   return absl::NotFoundError("no such virtual node");
 }
 
-absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(NodeId parent, const char* name) {
-  fuse_entry_param e;
-  std::memset(&e, 0, sizeof(e));
-  e.entry_timeout = kEntryTimeout;
-  e.attr_timeout = kAttrTimeout;
+absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(const RequestCaller& who, NodeId parent,
+                                                    const char* name) {
+  if (auto derived = derived_.Lookup(parent, name)) return *std::move(derived);
   if (std::optional<VirtualId> v = VirtualChild(parent, name)) {
-    // A lookup never waits for the first build: the kernel serializes
-    // lookups in a directory (libfuse 3.14 never grants parallel dirops), so
-    // a build here would hold up every first lookup at the root. With
-    // attr_timeout 0 the kernel never answers stat from these attributes;
-    // its GETATTR (or open, or read past the size it knows) opens the index.
-    absl::StatusOr<struct stat> st = StatVirtual(*v, /*may_open=*/false);
+    absl::StatusOr<struct stat> st = StatVirtual(*v);
     if (!st.ok()) return st.status();
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof(e));
+    e.entry_timeout = kEntryTimeout;
+    e.attr_timeout = kAttrTimeout;
     e.ino = *v;
     e.attr = *st;
     return e;
   }
-  if (IsVirtual(parent)) {
+  if (!IsBacking(parent)) {
     return parent == kLogdexDirId ? PosixError(ENOENT, name) : PosixError(ENOTDIR, name);
   }
   // Only reachable with export support, which is off; never walk out of the log dir.
   if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
     return PosixError(ENOENT, name);
   }
-  absl::StatusOr<std::shared_ptr<const Inode>> dir = Backing(parent);
+  absl::StatusOr<NodeFd> dir = Backing(parent);
   if (!dir.ok()) return dir.status();
-  return LookupBacking(**dir, name);
+  AsCaller as(who.Get());
+  if (!as.status().ok()) return as.status();
+  return LookupBacking(*dir, name);
 }
 
-absl::StatusOr<fuse_entry_param> LogdexFs::LookupBacking(const Inode& dir, const char* name) {
+absl::StatusOr<fuse_entry_param> LogdexFs::LookupBacking(const NodeFd& dir, const char* name) {
   fuse_entry_param e;
   std::memset(&e, 0, sizeof(e));
   e.entry_timeout = kEntryTimeout;
   e.attr_timeout = kAttrTimeout;
-  UniqueFd fd(::openat(dir.fd.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  const int dir_fd = dir.get();
+  UniqueFd fd = inodes_->OpenRetrying(
+      [dir_fd, name] { return ::openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); });
   if (!fd.valid()) return PosixError(errno, "lookup");
   struct stat st;
   if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return PosixError(errno, "lookup fstatat");
   }
-  e.ino = inodes_->Remember(std::move(fd), st);
+  e.ino = inodes_->Remember(dir.id(), name, std::move(fd), st);
   e.attr = st;
   return e;
 }
 
-void LogdexFs::DoForget(NodeId id, uint64_t nlookup) { inodes_->Forget(id, nlookup); }
+void LogdexFs::DoForget(NodeId id, uint64_t nlookup) {
+  if (IsDerived(id)) {
+    derived_.Forget(id, nlookup);
+  } else {
+    inodes_->Forget(id, nlookup);
+  }
+}
 
-absl::StatusOr<struct stat> LogdexFs::DoGetattr(NodeId id) {
+absl::StatusOr<struct stat> LogdexFs::DoGetattr(NodeId id, const FileHandle* handle) {
+  if (IsDerived(id)) return derived_.Getattr(id);
   if (IsVirtual(id)) return StatVirtual(static_cast<VirtualId>(id));
-  absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
-  if (!inode.ok()) return inode.status();
-  return StatBacking(**inode);
+  if (handle != nullptr && handle->fd() >= 0) {
+    // An open file answers for itself, also once its name is gone.
+    struct stat st;
+    if (::fstat(handle->fd(), &st) != 0) return PosixError(errno, "fstat");
+    return st;
+  }
+  absl::StatusOr<NodeFd> node = Backing(id);
+  if (!node.ok()) return node.status();
+  return StatBacking(*node);
 }
 
 absl::StatusOr<std::string> LogdexFs::DoReadlink(NodeId id) {
-  if (IsVirtual(id)) return PosixError(EINVAL, "readlink of a virtual node");
-  absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
-  if (!inode.ok()) return inode.status();
+  if (!IsBacking(id)) return PosixError(EINVAL, "readlink of a virtual node");
+  absl::StatusOr<NodeFd> node = Backing(id);
+  if (!node.ok()) return node.status();
   std::string target(PATH_MAX + 1, '\0');
-  ssize_t n = ::readlinkat((*inode)->fd.get(), "", target.data(), target.size());
+  ssize_t n = ::readlinkat(node->get(), "", target.data(), target.size());
   if (n < 0) return PosixError(errno, "readlinkat");
   if (static_cast<size_t>(n) >= target.size()) return PosixError(ENAMETOOLONG, "readlinkat");
   target.resize(static_cast<size_t>(n));
@@ -188,23 +202,28 @@ absl::StatusOr<std::string> LogdexFs::DoReadlink(NodeId id) {
 }
 
 absl::StatusOr<struct statvfs> LogdexFs::DoStatfs(NodeId /*id*/) {
-  std::shared_ptr<const Inode> root = inodes_->Get(kRootId);
+  absl::StatusOr<NodeFd> root = Backing(kRootId);
+  if (!root.ok()) return root.status();
   struct statvfs sv;
-  if (::fstatvfs(root->fd.get(), &sv) != 0) return PosixError(errno, "fstatvfs");
+  if (::fstatvfs(root->get(), &sv) != 0) return PosixError(errno, "fstatvfs");
   return sv;
 }
 
-absl::Status LogdexFs::DoAccess(NodeId id, int mask) {
-  if (IsVirtual(id)) {
+absl::Status LogdexFs::DoAccess(const RequestCaller& who, NodeId id, int mask) {
+  if (!IsBacking(id)) {
     if (mask & W_OK) return PosixError(EACCES, "virtual nodes are read-only");
     if ((mask & X_OK) && id != kLogdexDirId) return PosixError(EACCES, "not executable");
     return absl::OkStatus();
   }
-  absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
-  if (!inode.ok()) return inode.status();
+  absl::StatusOr<NodeFd> node = Backing(id);
+  if (!node.ok()) return node.status();
   if ((mask & W_OK) && config_.read_only) return PosixError(EROFS, "read-only mount");
   if (mask == F_OK) return absl::OkStatus();
-  if (::faccessat(AT_FDCWD, ProcFdPath((*inode)->fd.get()).c_str(), mask, 0) != 0) {
+  AsCaller as(who.Get());
+  if (!as.status().ok()) return as.status();
+  // AT_EACCESS: checked with the thread's (the caller's) fsuid and groups,
+  // not the process's real ids.
+  if (::faccessat(AT_FDCWD, ProcFdPath(node->get()).c_str(), mask, AT_EACCESS) != 0) {
     return PosixError(errno, "access");
   }
   return absl::OkStatus();

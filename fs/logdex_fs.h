@@ -8,6 +8,12 @@
 // fail with EPERM/EACCES, and names of virtual nodes cannot be created
 // (EEXIST). Node methods are in logdex_fs.cc, open/read/write/readdir in
 // logdex_fs_files.cc, tree changes in logdex_fs_changes.cc.
+//
+// Credentials: a backing node's descriptor is found as the daemon
+// (inode_table.h), then the syscall that looks up, creates, changes or
+// opens something runs as the request's caller (caller_credentials.h), so
+// ownership and permissions are the log dir's own. Virtual and derived
+// nodes never run as the caller: their content is the daemon's work.
 #ifndef LOGDEX_FS_LOGDEX_FS_H_
 #define LOGDEX_FS_LOGDEX_FS_H_
 
@@ -23,20 +29,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "fs/background_tasks.h"
+#include "fs/caller_credentials.h"
+#include "fs/derived_files.h"
+#include "fs/descriptor_limit.h"
 #include "fs/file_handles.h"
 #include "fs/index_holder.h"
 #include "fs/inode_table.h"
 #include "fs/kernel_notifier.h"
+#include "fs/kernel_timeouts.h"
 #include "fs/mount_options.h"
 #include "fs/status_files.h"
 
 namespace logdex::fs {
-
-// Seconds the kernel may cache names and attributes. Zero: the log dir can
-// change underneath (writers append straight into it), and stat/open must
-// see that (SPEC §4 freshness).
-inline constexpr double kEntryTimeout = 0.0;
-inline constexpr double kAttrTimeout = 0.0;
 
 struct OpenResult {
   std::unique_ptr<FileHandle> handle;
@@ -52,12 +56,16 @@ struct CreateResult {
 class LogdexFs {
  public:
   // Opens the log dir (config.log_dir must be its absolute real path).
-  static absl::StatusOr<std::unique_ptr<LogdexFs>> Create(MountConfig config);
+  // `limit`: the descriptor limit in force (RaiseDescriptorLimit()).
+  static absl::StatusOr<std::unique_ptr<LogdexFs>> Create(MountConfig config,
+                                                          DescriptorLimit limit);
   LogdexFs(const LogdexFs&) = delete;
   LogdexFs& operator=(const LogdexFs&) = delete;
 
   const MountConfig& config() const { return config_; }
   IndexHolder& index() { return index_; }
+  // Whether requests run with their caller's credentials (a root daemon).
+  bool can_switch_credentials() const { return can_switch_; }
 
   // Background work of a serving mount (kernel notifier, refresher, saver).
   // Start after daemonizing; stop after the session loop, before unmount.
@@ -65,71 +73,83 @@ class LogdexFs {
   void StopBackground();
 
   // Nodes (logdex_fs.cc).
-  absl::StatusOr<fuse_entry_param> DoLookup(NodeId parent, const char* name);
+  absl::StatusOr<fuse_entry_param> DoLookup(const RequestCaller& who, NodeId parent,
+                                            const char* name);
   void DoForget(NodeId id, uint64_t nlookup);
-  absl::StatusOr<struct stat> DoGetattr(NodeId id);
+  // `handle`: the open file the kernel names (fstat-like), else null.
+  absl::StatusOr<struct stat> DoGetattr(NodeId id, const FileHandle* handle);
   absl::StatusOr<std::string> DoReadlink(NodeId id);
   absl::StatusOr<struct statvfs> DoStatfs(NodeId id);
-  absl::Status DoAccess(NodeId id, int mask);
+  absl::Status DoAccess(const RequestCaller& who, NodeId id, int mask);
 
   // Tree changes (logdex_fs_changes.cc).
   // setattr (chmod, chown, truncate, utimens) of `id`; `handle` is the open
   // file's handle when the kernel names one (ftruncate, futimens), else null.
-  absl::StatusOr<struct stat> DoSetattr(NodeId id, const struct stat& attr, int to_set,
-                                        FileHandle* handle);
-  absl::StatusOr<fuse_entry_param> DoMknod(NodeId parent, const char* name, mode_t mode,
-                                           dev_t rdev);
-  absl::StatusOr<fuse_entry_param> DoMkdir(NodeId parent, const char* name, mode_t mode);
-  absl::StatusOr<fuse_entry_param> DoSymlink(const char* target, NodeId parent, const char* name);
-  absl::StatusOr<fuse_entry_param> DoLink(NodeId id, NodeId newparent, const char* newname);
-  absl::Status DoUnlink(NodeId parent, const char* name);
-  absl::Status DoRmdir(NodeId parent, const char* name);
+  absl::StatusOr<struct stat> DoSetattr(const RequestCaller& who, NodeId id,
+                                        const struct stat& attr, int to_set, FileHandle* handle);
+  absl::StatusOr<fuse_entry_param> DoMknod(const RequestCaller& who, NodeId parent,
+                                           const char* name, mode_t mode, dev_t rdev);
+  absl::StatusOr<fuse_entry_param> DoMkdir(const RequestCaller& who, NodeId parent,
+                                           const char* name, mode_t mode);
+  absl::StatusOr<fuse_entry_param> DoSymlink(const RequestCaller& who, const char* target,
+                                             NodeId parent, const char* name);
+  absl::StatusOr<fuse_entry_param> DoLink(const RequestCaller& who, NodeId id, NodeId newparent,
+                                          const char* newname);
+  absl::Status DoUnlink(const RequestCaller& who, NodeId parent, const char* name);
+  absl::Status DoRmdir(const RequestCaller& who, NodeId parent, const char* name);
   // rename(2)/renameat2(2) with its flags (RENAME_NOREPLACE, RENAME_EXCHANGE).
-  absl::Status DoRename(NodeId parent, const char* name, NodeId newparent, const char* newname,
-                        unsigned int flags);
-  absl::StatusOr<CreateResult> DoCreate(NodeId parent, const char* name, mode_t mode, int flags);
+  absl::Status DoRename(const RequestCaller& who, NodeId parent, const char* name,
+                        NodeId newparent, const char* newname, unsigned int flags);
+  absl::StatusOr<CreateResult> DoCreate(const RequestCaller& who, NodeId parent,
+                                        const char* name, mode_t mode, int flags);
   // Extended attribute changes of `id`: not served (ENOTSUP), EPERM on
   // virtual nodes, EROFS under -o ro.
   absl::Status DoChangeXattr(NodeId id);
 
   // Files and directories (logdex_fs_files.cc).
-  absl::StatusOr<OpenResult> DoOpen(NodeId id, int flags);
+  absl::StatusOr<OpenResult> DoOpen(const RequestCaller& who, NodeId id, int flags);
   absl::StatusOr<std::string> DoRead(const FileHandle& handle, uint64_t offset, size_t size);
   absl::StatusOr<size_t> DoWrite(FileHandle& handle, absl::string_view data, uint64_t offset);
   absl::Status DoFlush(FileHandle& handle) { return handle.Flush(); }
   absl::Status DoFsync(FileHandle& handle, bool datasync) { return handle.Fsync(datasync); }
-  absl::StatusOr<std::unique_ptr<DirHandle>> DoOpendir(NodeId id);
+  absl::StatusOr<std::unique_ptr<DirHandle>> DoOpendir(const RequestCaller& who, NodeId id);
   // The readdir reply buffer: entries from offset `off` that fit in `size`.
   std::string DoReaddir(fuse_req_t req, const DirHandle& dir, size_t size, off_t off);
 
  private:
-  LogdexFs(MountConfig config, std::unique_ptr<InodeTable> inodes, const struct stat& root_st);
+  LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<InodeTable> inodes,
+           const struct stat& root_st);
 
-  // The backing node `id`, or ENOENT (also for virtual ids).
-  absl::StatusOr<std::shared_ptr<const Inode>> Backing(NodeId id) const;
-  absl::StatusOr<struct stat> StatBacking(const Inode& inode) const;
-  // Looks up `name` in the backing directory `dir` and records one lookup.
-  absl::StatusOr<fuse_entry_param> LookupBacking(const Inode& dir, const char* name);
+  // A descriptor for the backing node `id` (found as the daemon), or ENOENT
+  // (also for virtual ids), or ESTALE.
+  absl::StatusOr<NodeFd> Backing(NodeId id) const;
+  absl::StatusOr<struct stat> StatBacking(const NodeFd& node) const;
+  // Looks up `name` in the backing directory `dir` with the thread's
+  // credentials (the caller's, under AsCaller) and records one lookup.
+  absl::StatusOr<fuse_entry_param> LookupBacking(const NodeFd& dir, const char* name);
+  // Whether `name` in `parent` is a virtual or derived node (hiding any
+  // backing entry of that name).
+  bool IsReservedName(NodeId parent, std::string_view name) const;
   // The backing directory `parent`, after checking that entry `name` of it
   // may be changed: EPERM inside /.logdex, `virtual_errno` if `name` is a
   // virtual node, EROFS under -o ro.
-  absl::StatusOr<std::shared_ptr<const Inode>> WritableDir(NodeId parent, const char* name,
-                                                           int virtual_errno) const;
-  // Attributes of a virtual node. For /index.ndjson: refreshed first; with
-  // may_open false (lookup) an index not yet open is not opened, and shows
-  // size 0 (see DoLookup).
-  absl::StatusOr<struct stat> StatVirtual(VirtualId id, bool may_open = true);
+  absl::StatusOr<NodeFd> WritableDir(NodeId parent, const char* name, int virtual_errno) const;
+  // Attributes of a fixed virtual node.
+  absl::StatusOr<struct stat> StatVirtual(VirtualId id);
   StatusInputs CurrentStatus() const;
   std::string RenderVirtual(VirtualId id) const;
 
   const MountConfig config_;
+  const DescriptorLimit limit_;
   const std::unique_ptr<InodeTable> inodes_;
-  KernelNotifier notifier_;  // before index_: its update listener queues here
+  KernelNotifier notifier_;  // before derived_ and index_: both queue here
+  DerivedFiles derived_;     // before index_: its update listener calls derived_
   IndexHolder index_;
   BackgroundTasks background_;
   const uid_t uid_;  // owner of the log dir root, shown for virtual nodes
   const gid_t gid_;
   const absl::Time mounted_at_;
+  const bool can_switch_;
 };
 
 }  // namespace logdex::fs

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "fs/errno_status.h"
+#include "fs/kernel_timeouts.h"
 #include "fs/logdex_fs.h"
 #include "fs/virtual_nodes.h"
 
@@ -19,40 +20,50 @@ bool OpensForWriting(int flags) {
 
 }  // namespace
 
-absl::StatusOr<OpenResult> LogdexFs::DoOpen(NodeId id, int flags) {
+absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id, int flags) {
   OpenResult r;
+  if (IsDerived(id)) {
+    if (OpensForWriting(flags)) return PosixError(EACCES, "derived files are read-only");
+    // direct_io: every read comes here and is answered from the handle's
+    // version as it is now. Through the page cache, reads are cut at the
+    // kernel's cached size, and that can lag behind a size a stat already
+    // showed: an invalidation notice makes the kernel drop the attributes of
+    // a getattr reply in flight (seen as short reads under concurrent
+    // appends). The price: no shared mmap of index.ndjson.
+    absl::StatusOr<std::unique_ptr<FileHandle>> handle = derived_.Open(id);
+    if (!handle.ok()) return handle.status();
+    r.handle = *std::move(handle);
+    r.direct_io = true;
+    return r;
+  }
   if (IsVirtual(id)) {
     if (id == kLogdexDirId) return PosixError(EISDIR, "open");
     if (OpensForWriting(flags)) return PosixError(EACCES, "virtual files are read-only");
-    if (id == kIndexId) {
-      // direct_io: every read comes here and is answered from the index as
-      // it is now. Through the page cache, reads are cut at the kernel's
-      // cached size, and that can lag behind a size a stat already showed:
-      // an invalidation notice makes the kernel drop the attributes of a
-      // getattr reply in flight (seen as short reads under concurrent
-      // appends). The price: no shared mmap of index.ndjson.
-      absl::StatusOr<FreshIndex> fresh = index_.GetFresh();
-      if (!fresh.ok()) return fresh.status();
-      r.handle = std::make_unique<IndexFileHandle>(&index_);
-      r.direct_io = true;
-    } else {
-      r.handle = std::make_unique<RenderedFileHandle>(RenderVirtual(static_cast<VirtualId>(id)));
-      r.direct_io = true;  // size and bytes are what was rendered at this open
-    }
+    r.handle = std::make_unique<RenderedFileHandle>(RenderVirtual(static_cast<VirtualId>(id)));
+    r.direct_io = true;  // size and bytes are what was rendered at this open
     return r;
   }
-  absl::StatusOr<std::shared_ptr<const Inode>> inode = Backing(id);
-  if (!inode.ok()) return inode.status();
-  if ((*inode)->type == S_IFDIR) return PosixError(EISDIR, "open");
+  absl::StatusOr<NodeFd> node = Backing(id);
+  if (!node.ok()) return node.status();
+  if (node->type() == S_IFDIR) return PosixError(EISDIR, "open");
   if (OpensForWriting(flags) && config_.read_only) return PosixError(EROFS, "read-only mount");
-  UniqueFd fd(::open(ProcFdPath((*inode)->fd.get()).c_str(), BackingOpenFlags(flags)));
-  if (!fd.valid()) return PosixError(errno, "open");
+  UniqueFd fd;
+  {
+    AsCaller as(who.Get());
+    if (!as.status().ok()) return as.status();
+    const std::string path = ProcFdPath(node->get());
+    const int open_flags = BackingOpenFlags(flags);
+    fd = inodes_->OpenRetrying([&path, open_flags] { return ::open(path.c_str(), open_flags); });
+    if (!fd.valid()) return PosixError(errno, "open");
+  }
   // O_APPEND: the kernel writes at its cached idea of EOF, which is stale
   // when others append straight into the log dir; the backing fd appends at
   // the real end. Bypassing the page cache keeps the kernel from caching the
   // written bytes at the offset it guessed.
   r.direct_io = (flags & O_APPEND) != 0;
-  r.handle = std::make_unique<BackingFileHandle>(std::move(fd));
+  auto handle = std::make_unique<BackingFileHandle>(std::move(fd));
+  inodes_->NoteOpenFile(id, handle->shared_fd());
+  r.handle = std::move(handle);
   return r;
 }
 
@@ -68,37 +79,42 @@ absl::StatusOr<size_t> LogdexFs::DoWrite(FileHandle& handle, absl::string_view d
   return handle.Write(data, offset);
 }
 
-absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(NodeId id) {
+absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCaller& who,
+                                                              NodeId id) {
   auto dir = std::make_unique<DirHandle>();
   if (id == kLogdexDirId) {
-    std::shared_ptr<const Inode> root = inodes_->Get(kRootId);
+    absl::StatusOr<NodeFd> root = Backing(kRootId);
+    if (!root.ok()) return root.status();
     dir->entries = {DirEntry{".", VirtualIno(kLogdexDirId), S_IFDIR},
-                    DirEntry{"..", root->ino, S_IFDIR}};
-  } else if (IsVirtual(id)) {
-    return PosixError(ENOTDIR, "opendir");
+                    DirEntry{"..", root->ino(), S_IFDIR}};
+    for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
+    return dir;
   }
-  std::shared_ptr<const Inode> inode;
-  if (!IsVirtual(id)) {
-    absl::StatusOr<std::shared_ptr<const Inode>> found = Backing(id);
-    if (!found.ok()) return found.status();
-    inode = *std::move(found);
-    if (inode->type != S_IFDIR) return PosixError(ENOTDIR, "opendir");
-    // d_ino 0 would hide the entry from readdir(3); ".." of the root shows
-    // what lies above the log dir, as a bind mount would.
-    struct stat up;
-    ino_t up_ino = ::fstatat(inode->fd.get(), "..", &up, AT_SYMLINK_NOFOLLOW) == 0
-                       ? up.st_ino
-                       : inode->ino;
-    dir->entries = {DirEntry{".", inode->ino, S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
-  }
+  if (!IsBacking(id)) return PosixError(ENOTDIR, "opendir");
+  absl::StatusOr<NodeFd> node = Backing(id);
+  if (!node.ok()) return node.status();
+  if (node->type() != S_IFDIR) return PosixError(ENOTDIR, "opendir");
+  // d_ino 0 would hide the entry from readdir(3); ".." of the root shows
+  // what lies above the log dir, as a bind mount would.
+  struct stat up;
+  ino_t up_ino =
+      ::fstatat(node->get(), "..", &up, AT_SYMLINK_NOFOLLOW) == 0 ? up.st_ino : node->ino();
+  dir->entries = {DirEntry{".", node->ino(), S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
   for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
-  if (inode != nullptr) {
-    absl::StatusOr<std::vector<DirEntry>> listed = ListDirectory(inode->fd.get());
-    if (!listed.ok()) return listed.status();
-    for (DirEntry& e : *listed) {
-      if (VirtualChild(id, e.name).has_value()) continue;  // hidden by a virtual node
-      dir->entries.push_back(std::move(e));
-    }
+  for (DirEntry& e : derived_.Entries(id)) dir->entries.push_back(std::move(e));
+  absl::StatusOr<std::vector<DirEntry>> listed;
+  {
+    AsCaller as(who.Get());  // reading a directory needs the caller's read permission
+    if (!as.status().ok()) return as.status();
+    const int fd = node->get();
+    listed = ListDirectory(fd, [this](const std::function<int()>& open_fn) {
+      return inodes_->OpenRetrying(open_fn);
+    });
+  }
+  if (!listed.ok()) return listed.status();
+  for (DirEntry& e : *listed) {
+    if (IsReservedName(id, e.name)) continue;  // hidden by a virtual node
+    dir->entries.push_back(std::move(e));
   }
   return dir;
 }

@@ -14,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "fs/descriptor_limit.h"
 #include "fs/logdex_fs.h"
 #include "fs/ops.h"
 #include "fs/progress_line.h"
@@ -56,7 +57,10 @@ void LogFuseMessage(enum fuse_log_level level, const char* fmt, va_list ap) {
 }  // namespace
 
 int RunMount(MountConfig config) {
-  absl::StatusOr<std::unique_ptr<LogdexFs>> fs = LogdexFs::Create(config);
+  // Before anything opens descriptors: any tree size under the default soft
+  // limit (SPEC §5; descriptor_limit.h).
+  const DescriptorLimit limit = RaiseDescriptorLimit();
+  absl::StatusOr<std::unique_ptr<LogdexFs>> fs = LogdexFs::Create(config, limit);
   if (!fs.ok()) {
     std::fprintf(stderr, "logdex mount: %s\n", std::string(fs.status().message()).c_str());
     return 2;

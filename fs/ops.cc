@@ -17,6 +17,9 @@ namespace {
 
 LogdexFs& Fs(fuse_req_t req) { return *static_cast<LogdexFs*>(fuse_req_userdata(req)); }
 
+// Who made `req`, for the handlers whose backing syscalls run as the caller.
+RequestCaller Who(fuse_req_t req) { return RequestCaller(req, Fs(req).can_switch_credentials()); }
+
 void ReplyStatus(fuse_req_t req, const absl::Status& status) {
   fuse_reply_err(req, StatusToErrno(status));
 }
@@ -37,7 +40,7 @@ void Init(void* /*userdata*/, fuse_conn_info* conn) {
 }
 
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyEntry(req, Fs(req).DoLookup(parent, name));
+  ReplyEntry(req, Fs(req).DoLookup(Who(req), parent, name));
 }
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
@@ -45,15 +48,15 @@ void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
   fuse_reply_none(req);
 }
 
-void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
-  absl::StatusOr<struct stat> st = Fs(req).DoGetattr(ino);
+void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  absl::StatusOr<struct stat> st = Fs(req).DoGetattr(ino, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
   fuse_reply_attr(req, &*st, kAttrTimeout);
 }
 
 void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   absl::StatusOr<struct stat> st =
-      Fs(req).DoSetattr(ino, *attr, to_set, fi != nullptr ? FileOf(fi) : nullptr);
+      Fs(req).DoSetattr(Who(req), ino, *attr, to_set, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
   fuse_reply_attr(req, &*st, kAttrTimeout);
 }
@@ -65,36 +68,36 @@ void Readlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
-  ReplyEntry(req, Fs(req).DoMknod(parent, name, mode, rdev));
+  ReplyEntry(req, Fs(req).DoMknod(Who(req), parent, name, mode, rdev));
 }
 
 void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
-  ReplyEntry(req, Fs(req).DoMkdir(parent, name, mode));
+  ReplyEntry(req, Fs(req).DoMkdir(Who(req), parent, name, mode));
 }
 
 void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Fs(req).DoUnlink(parent, name));
+  ReplyStatus(req, Fs(req).DoUnlink(Who(req), parent, name));
 }
 
 void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  ReplyStatus(req, Fs(req).DoRmdir(parent, name));
+  ReplyStatus(req, Fs(req).DoRmdir(Who(req), parent, name));
 }
 
 void Symlink(fuse_req_t req, const char* link, fuse_ino_t parent, const char* name) {
-  ReplyEntry(req, Fs(req).DoSymlink(link, parent, name));
+  ReplyEntry(req, Fs(req).DoSymlink(Who(req), link, parent, name));
 }
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
             const char* newname, unsigned int flags) {
-  ReplyStatus(req, Fs(req).DoRename(parent, name, newparent, newname, flags));
+  ReplyStatus(req, Fs(req).DoRename(Who(req), parent, name, newparent, newname, flags));
 }
 
 void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
-  ReplyEntry(req, Fs(req).DoLink(ino, newparent, newname));
+  ReplyEntry(req, Fs(req).DoLink(Who(req), ino, newparent, newname));
 }
 
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  absl::StatusOr<OpenResult> r = Fs(req).DoOpen(ino, fi->flags);
+  absl::StatusOr<OpenResult> r = Fs(req).DoOpen(Who(req), ino, fi->flags);
   if (!r.ok()) return ReplyStatus(req, r.status());
   fi->keep_cache = r->keep_cache;
   fi->direct_io = r->direct_io;
@@ -132,7 +135,7 @@ void Fsync(fuse_req_t req, fuse_ino_t /*ino*/, int datasync, fuse_file_info* fi)
 }
 
 void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  absl::StatusOr<std::unique_ptr<DirHandle>> dir = Fs(req).DoOpendir(ino);
+  absl::StatusOr<std::unique_ptr<DirHandle>> dir = Fs(req).DoOpendir(Who(req), ino);
   if (!dir.ok()) return ReplyStatus(req, dir.status());
   fi->fh = reinterpret_cast<uint64_t>(dir->release());
   if (fuse_reply_open(req, fi) != 0) delete DirOf(fi);
@@ -164,12 +167,12 @@ void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* /*name*/) {
 }
 
 void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
-  ReplyStatus(req, Fs(req).DoAccess(ino, mask));
+  ReplyStatus(req, Fs(req).DoAccess(Who(req), ino, mask));
 }
 
 void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
             fuse_file_info* fi) {
-  absl::StatusOr<CreateResult> r = Fs(req).DoCreate(parent, name, mode, fi->flags);
+  absl::StatusOr<CreateResult> r = Fs(req).DoCreate(Who(req), parent, name, mode, fi->flags);
   if (!r.ok()) return ReplyStatus(req, r.status());
   fi->keep_cache = r->open.keep_cache;
   fi->direct_io = r->open.direct_io;

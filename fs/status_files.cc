@@ -1,10 +1,13 @@
 #include "fs/status_files.h"
 
+#include <algorithm>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "fs/health.h"
 #include "index/json_string.h"
 #include "index/row.h"
 #include "index/utf8.h"
@@ -124,6 +127,21 @@ std::string RenderStatusJson(const StatusInputs& in) {
     absl::StrAppendFormat(&errors, "%s\n    \"%s\": %d", e == 1 ? "" : ",",
                           Name(static_cast<FrameError>(e)), st.errors[e]);
   }
+  const std::vector<Warning> warnings = ActiveWarnings(in, absl::Now());
+  std::string warning_list;
+  for (const Warning& w : warnings) {
+    absl::StrAppendFormat(&warning_list,
+                          "%s\n    {\"kind\": \"%s\", \"message\": %s, \"count\": %d, \"since\": %s}",
+                          warning_list.empty() ? "" : ",", w.kind, JsonString(w.message), w.count,
+                          Rfc3339(w.since));
+  }
+  if (!warning_list.empty()) warning_list += "\n  ";
+  const std::string descriptors = absl::StrFormat(
+      "{\"limit\": %d, \"hard_limit\": %d, \"open\": %d, \"cached\": %d, "
+      "\"cache_capacity\": %d, \"name_walks\": %d, \"stale\": %d, \"exhausted\": %d}",
+      in.descriptor_limit.soft, in.descriptor_limit.hard, in.descriptors_open,
+      in.nodes.cached_fds, in.nodes.capacity, in.nodes.walks, in.nodes.stale,
+      in.fs_exhaustion.count + r.resources.exhaustion.count);
   std::string index_info = absl::StrFormat("\"state\": \"%s\"", IndexStateName(r.state));
   if (IsOpen(r)) {
     absl::StrAppendFormat(&index_info,
@@ -133,7 +151,10 @@ std::string RenderStatusJson(const StatusInputs& in) {
                           r.size_bytes, r.rows, r.memory_bytes, Rfc3339(r.opened_at),
                           Rfc3339(r.changed_at), r.version, r.regenerations);
   }
-  absl::StrAppendFormat(&index_info, ", \"watcher\": %s", JsonString(r.watcher));
+  absl::StrAppendFormat(&index_info, ", \"watcher\": %s, \"unwatched_dirs\": %d, "
+                        "\"pending_retries\": %d",
+                        JsonString(r.watcher), r.resources.unwatched_dirs,
+                        r.resources.pending_retries);
   if (!r.watcher_error.empty()) {
     absl::StrAppend(&index_info, ", \"watcher_error\": ", JsonString(r.watcher_error));
   }
@@ -148,6 +169,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
   return absl::StrFormat(
       "{\n"
       "  \"health\": \"%s\",\n"
+      "  \"warnings\": [%s],\n"
       "  \"log_dir\": %s,\n"
       "  \"mountpoint\": %s,\n"
       "  \"mounted_at\": %s,\n"
@@ -167,13 +189,17 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "\"source_filtered\": %d},\n"
       "  \"build_seconds\": %.6f,\n"
       "  \"known_nodes\": %d,\n"
+      "  \"derived_nodes\": %d,\n"
+      "  \"descriptors\": %s,\n"
+      "  \"credentials\": \"%s\",\n"
       "  \"mount_options\": %s\n"
       "}\n",
-      r.state == IndexState::kFailed ? "degraded" : "ok", JsonString(c.log_dir),
+      warnings.empty() ? "ok" : "degraded", warning_list, JsonString(c.log_dir),
       JsonString(c.mountpoint), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
-      st.skipped_source_filtered, st.build_seconds, in.known_nodes, RenderOptions(c));
+      st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
+      in.credentials, RenderOptions(c));
 }
 
 std::string RenderMetricsProm(const StatusInputs& in) {
@@ -185,6 +211,40 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   };
   gauge("logdex_up", "1 while the mount is serving.", "gauge");
   absl::StrAppend(&out, "logdex_up 1\n");
+  const std::vector<Warning> warnings = ActiveWarnings(in, absl::Now());
+  gauge("logdex_health_degraded", "1 while any warning is active (status.json warnings).",
+        "gauge");
+  absl::StrAppendFormat(&out, "logdex_health_degraded %d\n", warnings.empty() ? 0 : 1);
+  gauge("logdex_warning", "1 while a warning of this kind is active.", "gauge");
+  for (std::string_view kind : kWarningKinds) {
+    const bool active = std::any_of(warnings.begin(), warnings.end(),
+                                    [kind](const Warning& w) { return w.kind == kind; });
+    absl::StrAppendFormat(&out, "logdex_warning{kind=\"%s\"} %d\n",
+                          absl::string_view(kind.data(), kind.size()), active ? 1 : 0);
+  }
+  gauge("logdex_descriptors_held", "File descriptors the daemon has open (-1: unknown).", "gauge");
+  absl::StrAppendFormat(&out, "logdex_descriptors_held %d\n", in.descriptors_open);
+  gauge("logdex_descriptor_limit", "The daemon's RLIMIT_NOFILE (soft, after raising it).", "gauge");
+  absl::StrAppendFormat(&out, "logdex_descriptor_limit %d\n", in.descriptor_limit.soft);
+  gauge("logdex_fd_cache_descriptors", "Descriptors of known nodes kept open in the cache.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_fd_cache_descriptors %d\n", in.nodes.cached_fds);
+  gauge("logdex_fd_cache_capacity", "Most descriptors the node cache keeps open.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_fd_cache_capacity %d\n", in.nodes.capacity);
+  gauge("logdex_node_name_walks_total", "Nodes found again by their names (not cached).", "counter");
+  absl::StrAppendFormat(&out, "logdex_node_name_walks_total %d\n", in.nodes.walks);
+  gauge("logdex_stale_nodes_total", "Node lookups by name that found the node gone (ESTALE).",
+        "counter");
+  absl::StrAppendFormat(&out, "logdex_stale_nodes_total %d\n", in.nodes.stale);
+  gauge("logdex_descriptor_exhaustions_total", "Opens that failed with EMFILE/ENFILE/ENOMEM.",
+        "counter");
+  absl::StrAppendFormat(&out, "logdex_descriptor_exhaustions_total %d\n",
+                        in.fs_exhaustion.count + r.resources.exhaustion.count);
+  gauge("logdex_index_pending_retries", "Paths waiting to be rescanned after running out of descriptors.",
+        "gauge");
+  absl::StrAppendFormat(&out, "logdex_index_pending_retries %d\n", r.resources.pending_retries);
+  gauge("logdex_inotify_unwatched_dirs", "Directories past the inotify watch limit (stat-scanned).",
+        "gauge");
+  absl::StrAppendFormat(&out, "logdex_inotify_unwatched_dirs %d\n", r.resources.unwatched_dirs);
   gauge("logdex_index_ready", "1 once the index is built.", "gauge");
   absl::StrAppendFormat(&out, "logdex_index_ready %d\n", IsOpen(r) ? 1 : 0);
   gauge("logdex_index_state", "1 for the index's current state.", "gauge");
@@ -264,7 +324,9 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   gauge("logdex_build_seconds", "Duration of the last index build.", "gauge");
   absl::StrAppendFormat(&out, "logdex_build_seconds %.6f\n", st.build_seconds);
   gauge("logdex_known_nodes", "Backing nodes the kernel currently holds.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_known_nodes %d\n", in.known_nodes);
+  absl::StrAppendFormat(&out, "logdex_known_nodes %d\n", in.nodes.nodes);
+  gauge("logdex_derived_nodes", "Nodes of index.ndjson versions the kernel may still hold.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_derived_nodes %d\n", in.derived_nodes);
   return out;
 }
 

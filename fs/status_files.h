@@ -1,6 +1,7 @@
 // The text of /.logdex/status.json and /.logdex/metrics.prom.
 //
-// Both are rendered from the same StatusInputs, so they always agree. Neither
+// Both are rendered from the same StatusInputs, so they always agree; health
+// and warnings come from health.h. Neither
 // triggers or waits for an index build: before the first build the counts
 // are zero and the index state says "not_built"; during it, "building" with
 // the files and bytes scanned so far.
@@ -11,17 +12,24 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "fs/descriptor_limit.h"
 #include "fs/index_holder.h"
+#include "fs/inode_table.h"
 #include "fs/mount_options.h"
 
 namespace logdex::fs {
 
 struct StatusInputs {
   const MountConfig* config = nullptr;
-  IndexReport index;           // state, progress, counts, cache events
+  IndexReport index;           // state, progress, counts, cache events, resources
   absl::Time mounted_at;
-  uint64_t known_nodes = 0;         // backing nodes the kernel holds
-  uint64_t notifications_sent = 0;  // page invalidations sent to the kernel
+  InodeTable::Counts nodes;         // backing nodes known, descriptors cached
+  uint64_t derived_nodes = 0;       // nodes of index.ndjson versions the kernel may hold
+  index::ExhaustionLog::Summary fs_exhaustion;  // the mount's own failed opens
+  DescriptorLimit descriptor_limit;
+  int64_t descriptors_open = -1;    // -1: could not count
+  std::string credentials;          // "caller" (root daemon) or "daemon"
+  uint64_t notifications_sent = 0;  // invalidations sent to the kernel
 };
 
 // One JSON object, pretty-printed, '\n'-terminated; valid JSON whatever bytes

@@ -12,7 +12,6 @@ constexpr std::string_view kMetricsName = "metrics.prom";
 
 std::optional<VirtualId> VirtualChild(NodeId parent, std::string_view name) {
   if (parent == kRootId) {
-    if (name == kIndexName) return kIndexId;
     if (name == kLogdexDirName) return kLogdexDirId;
   } else if (parent == kLogdexDirId) {
     if (name == kStatusName) return kStatusJsonId;
@@ -23,8 +22,7 @@ std::optional<VirtualId> VirtualChild(NodeId parent, std::string_view name) {
 
 std::vector<DirEntry> VirtualEntries(NodeId dir) {
   if (dir == kRootId) {
-    return {DirEntry{std::string(kIndexName), VirtualIno(kIndexId), S_IFREG},
-            DirEntry{std::string(kLogdexDirName), VirtualIno(kLogdexDirId), S_IFDIR}};
+    return {DirEntry{std::string(kLogdexDirName), VirtualIno(kLogdexDirId), S_IFDIR}};
   }
   if (dir == kLogdexDirId) {
     return {DirEntry{std::string(kStatusName), VirtualIno(kStatusJsonId), S_IFREG},

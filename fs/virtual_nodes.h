@@ -1,6 +1,6 @@
-// The names and shapes of the virtual nodes (ids in inode_table.h).
+// The names and shapes of the fixed virtual nodes (ids in inode_table.h).
+// /index.ndjson is a derived file (derived_files.h), with a node per version.
 //
-//   /index.ndjson           S_IFREG 0444   the index (hides a real root index.ndjson)
 //   /.logdex/               S_IFDIR 0555   (hides a real root .logdex)
 //   /.logdex/status.json    S_IFREG 0444
 //   /.logdex/metrics.prom   S_IFREG 0444
@@ -22,11 +22,11 @@ namespace logdex::fs {
 inline constexpr std::string_view kIndexName = "index.ndjson";
 inline constexpr std::string_view kLogdexDirName = ".logdex";
 
-// The virtual node called `name` in directory `parent`, if there is one. At
-// the root such a name hides the backing entry of the same name.
+// The fixed virtual node called `name` in directory `parent`, if there is
+// one. At the root such a name hides the backing entry of the same name.
 std::optional<VirtualId> VirtualChild(NodeId parent, std::string_view name);
 
-// The virtual entries readdir adds to `dir` (the root or /.logdex).
+// The fixed virtual entries readdir adds to `dir` (the root or /.logdex).
 std::vector<DirEntry> VirtualEntries(NodeId dir);
 
 // Attributes of a virtual node. Owner is the log dir root's.

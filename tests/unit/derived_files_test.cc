@@ -1,0 +1,180 @@
+// Derived files (fs/derived_files.h): one node per version, handles that
+// read their own version to its end, lookups that always lead to the newest.
+#include "fs/derived_files.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "fs/kernel_notifier.h"
+#include "gtest/gtest.h"
+#include "index/file_version.h"
+
+namespace logdex::fs {
+namespace {
+
+// A version whose bytes the test appends to.
+class TextVersion : public index::FileVersion {
+ public:
+  using FileVersion::FileVersion;
+  uint64_t Size() const override {
+    absl::MutexLock lock(&mu_);
+    return text_.size();
+  }
+  void Read(uint64_t offset, uint64_t length, std::string* out) const override {
+    absl::MutexLock lock(&mu_);
+    if (offset < text_.size()) out->append(text_, offset, length);
+  }
+  int64_t ChangedNs() const override { return 1; }
+  void Append(const std::string& rows) {
+    absl::MutexLock lock(&mu_);
+    text_ += rows;
+  }
+  void Supersede() { MarkSuperseded(); }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string text_;
+};
+
+// A source the test drives: it opens on first use and has a current version.
+class FakeSource : public DerivedSource {
+ public:
+  absl::StatusOr<VersionPtr> Current(bool may_open) override {
+    ++calls;
+    if (!open) {
+      if (!may_open) return VersionPtr();
+      open = true;
+    }
+    return VersionPtr(current);
+  }
+  // A regeneration: a new version with `text`.
+  void Regenerate(const std::string& text) {
+    auto next = std::make_shared<TextVersion>(current->generation() + 1);
+    next->Append(text);
+    current->Supersede();
+    current = next;
+  }
+
+  bool open = false;
+  int calls = 0;
+  std::shared_ptr<TextVersion> current = std::make_shared<TextVersion>(1);
+};
+
+class DerivedFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    source_.current->Append("row1\n");
+    files_.Add(kRootId, "index.ndjson", &source_, 0, 0);
+  }
+  NodeId Lookup() {
+    auto e = files_.Lookup(kRootId, "index.ndjson");
+    EXPECT_TRUE(e.has_value() && e->ok());
+    return e.has_value() && e->ok() ? (*e)->ino : 0;
+  }
+  uint64_t Size(NodeId id) {
+    absl::StatusOr<struct stat> st = files_.Getattr(id);
+    EXPECT_TRUE(st.ok()) << st.status();
+    return st.ok() ? static_cast<uint64_t>(st->st_size) : 0;
+  }
+  std::string ReadAll(const FileHandle& h) {
+    std::string out;
+    EXPECT_TRUE(h.Read(0, 1 << 20, &out).ok());
+    return out;
+  }
+
+  KernelNotifier notifier_;  // never started: notices only queue
+  FakeSource source_;
+  DerivedFiles files_{&notifier_};
+};
+
+TEST_F(DerivedFilesTest, OnlyRegisteredNamesAreDerivedFiles) {
+  EXPECT_TRUE(files_.Has(kRootId, "index.ndjson"));
+  EXPECT_FALSE(files_.Has(kRootId, "other.ndjson"));
+  EXPECT_FALSE(files_.Lookup(kRootId, "other.ndjson").has_value());
+  EXPECT_FALSE(files_.Lookup(kLogdexDirId, "index.ndjson").has_value());
+}
+
+TEST_F(DerivedFilesTest, ALookupNeverOpensTheSourceAndGetattrDoes) {
+  const NodeId id = Lookup();
+  EXPECT_FALSE(source_.open);
+  EXPECT_TRUE(IsDerived(id));
+  EXPECT_EQ(Size(id), 5u);  // opened now; the node is bound to version 1
+  EXPECT_TRUE(source_.open);
+  EXPECT_EQ(Lookup(), id);
+}
+
+TEST_F(DerivedFilesTest, GrowthKeepsTheNodeAndANewVersionGetsANewOne) {
+  const NodeId first = Lookup();
+  Size(first);
+  source_.current->Append("row2\n");
+  EXPECT_EQ(Lookup(), first);
+  EXPECT_EQ(Size(first), 10u);
+  source_.Regenerate("new1\n");
+  const NodeId second = Lookup();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(Size(second), 5u);
+  EXPECT_EQ(Size(first), 10u);  // the old node keeps its version's final size
+}
+
+TEST_F(DerivedFilesTest, AHandleReadsItsOwnVersionToTheEndAfterARegeneration) {
+  const NodeId id = Lookup();
+  absl::StatusOr<std::unique_ptr<FileHandle>> h = files_.Open(id);
+  ASSERT_TRUE(h.ok());
+  source_.current->Append("row2\n");
+  EXPECT_EQ(ReadAll(**h), "row1\nrow2\n");  // a current version grows
+  source_.Regenerate("new1\n");
+  EXPECT_EQ(ReadAll(**h), "row1\nrow2\n");  // then EOF: never the new bytes
+  absl::StatusOr<std::unique_ptr<FileHandle>> fresh = files_.Open(Lookup());
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(ReadAll(**fresh), "new1\n");
+}
+
+TEST_F(DerivedFilesTest, ReadsOfTheCurrentVersionBringTheSourceUpToDate) {
+  absl::StatusOr<std::unique_ptr<FileHandle>> h = files_.Open(Lookup());
+  ASSERT_TRUE(h.ok());
+  const int before = source_.calls;
+  ReadAll(**h);
+  EXPECT_GT(source_.calls, before);
+  source_.Regenerate("new1\n");
+  const int after = source_.calls;
+  ReadAll(**h);
+  EXPECT_EQ(source_.calls, after);  // a superseded version is final: no refresh
+}
+
+TEST_F(DerivedFilesTest, AnOldNodeGoesWhenTheKernelForgetsIt) {
+  const NodeId first = Lookup();
+  Size(first);
+  source_.Regenerate("new1\n");
+  const NodeId second = Lookup();
+  EXPECT_EQ(files_.node_count(), 2u);
+  files_.Forget(first, 1);
+  EXPECT_EQ(files_.node_count(), 1u);
+  EXPECT_FALSE(files_.Getattr(first).ok());
+  files_.Forget(second, 1);  // the current node stays: the name leads to it
+  EXPECT_EQ(files_.node_count(), 1u);
+  EXPECT_EQ(Size(second), 5u);
+}
+
+TEST_F(DerivedFilesTest, ReaddirShowsTheCurrentNodesNumber) {
+  const NodeId first = Lookup();
+  Size(first);
+  ASSERT_EQ(files_.Entries(kRootId).size(), 1u);
+  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(first));
+  source_.Regenerate("new1\n");
+  const NodeId second = Lookup();
+  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(second));
+  EXPECT_TRUE(files_.Entries(kLogdexDirId).empty());
+}
+
+TEST_F(DerivedFilesTest, AChangeFoundOutsideARequestMovesTheName) {
+  const NodeId first = Lookup();
+  Size(first);
+  source_.Regenerate("new1\n");
+  files_.Changed(&source_, source_.current, 0);
+  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(Lookup()));
+  EXPECT_NE(Lookup(), first);
+}
+
+}  // namespace
+}  // namespace logdex::fs
