@@ -75,8 +75,12 @@ int BackingOpenFlags(int fuse_flags) {
 }
 
 absl::StatusOr<std::vector<DirEntry>> ListDirectory(int dir_fd, const OpenFn& open_dir) {
+  // Through the magic link, not openat(dir_fd, "."): looking up "." would
+  // need search permission on the directory, which opening it to read does
+  // not (a 0600 directory can be listed by its owner, not entered).
+  const std::string path = ProcFdPath(dir_fd);
   UniqueFd opened =
-      open_dir([dir_fd] { return ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
+      open_dir([&path] { return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); });
   if (!opened.valid()) return PosixError(errno, "open directory");
   int fd = opened.Release();
   DIR* dir = ::fdopendir(fd);

@@ -44,8 +44,9 @@ std::vector<Warning> ActiveWarnings(const StatusInputs& in, absl::Time now) {
   if (r.resources.unwatched_dirs > 0) {
     out.push_back(
         {"inotify_watches",
-         absl::StrFormat("inotify watch limit reached: %d directories are not watched and are "
-                         "checked by stat at every refresh (raise fs.inotify.max_user_watches)",
+         absl::StrFormat("inotify watch limit reached: %d directories (with everything below "
+                         "them) are not watched and are checked by stat at every refresh (raise "
+                         "fs.inotify.max_user_watches)",
                          r.resources.unwatched_dirs),
          r.resources.unwatched_dirs, r.opened_at.tv_sec != 0 ? absl::TimeFromTimespec(r.opened_at) : now});
   } else if (r.watcher == "stat_rescan") {

@@ -109,7 +109,8 @@ class LogdexFs {
   // Files and directories (logdex_fs_files.cc).
   absl::StatusOr<OpenResult> DoOpen(const RequestCaller& who, NodeId id, int flags);
   absl::StatusOr<std::string> DoRead(const FileHandle& handle, uint64_t offset, size_t size);
-  absl::StatusOr<size_t> DoWrite(FileHandle& handle, absl::string_view data, uint64_t offset);
+  absl::StatusOr<size_t> DoWrite(const RequestCaller& who, FileHandle& handle,
+                                 absl::string_view data, uint64_t offset);
   absl::Status DoFlush(FileHandle& handle) { return handle.Flush(); }
   absl::Status DoFsync(FileHandle& handle, bool datasync) { return handle.Fsync(datasync); }
   absl::StatusOr<std::unique_ptr<DirHandle>> DoOpendir(const RequestCaller& who, NodeId id);

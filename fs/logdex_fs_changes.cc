@@ -67,6 +67,14 @@ absl::Status Setattrs(const NodeFd& node, const struct stat& attr, int to_set, i
   return absl::OkStatus();
 }
 
+// Whether changing a regular file's mode from `from` to `to` only clears its
+// set-user-ID and/or set-group-ID bits.
+bool OnlyClearsSetIdBits(mode_t from, mode_t to) {
+  constexpr mode_t kSetId = S_ISUID | S_ISGID;
+  return S_ISREG(from) && (from & 07777 & ~kSetId) == (to & 07777 & ~kSetId) &&
+         (to & kSetId & ~from) == 0 && (to & kSetId) != (from & kSetId);
+}
+
 }  // namespace
 
 absl::StatusOr<NodeFd> LogdexFs::WritableDir(NodeId parent, const char* name,
@@ -85,6 +93,27 @@ absl::StatusOr<struct stat> LogdexFs::DoSetattr(const RequestCaller& who, NodeId
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
   const int open_fd = handle != nullptr ? handle->fd() : -1;
+  // When someone who may write a set-ID file writes or truncates it, the
+  // kernel clears its set-ID bits itself, with a mode setattr sent under the
+  // writer's credentials (this mount does not take FUSE_CAP_HANDLE_KILLPRIV).
+  // The writer need not own the file, so a chmod as the writer would fail:
+  // that one change runs with the daemon's rights, once the caller is shown
+  // to have write access (what writing would have done anyway).
+  if ((to_set & FUSE_SET_ATTR_MODE) && who.Get().switch_to) {
+    absl::StatusOr<struct stat> now = StatBacking(*node);
+    if (now.ok() && OnlyClearsSetIdBits(now->st_mode, attr.st_mode)) {
+      bool may_write = false;
+      {
+        AsCaller as(who.Get());
+        may_write = as.status().ok() &&
+                    ::faccessat(AT_FDCWD, ProcFdPath(node->get()).c_str(), W_OK, AT_EACCESS) == 0;
+      }
+      if (may_write) {
+        if (absl::Status s = Setattrs(*node, attr, FUSE_SET_ATTR_MODE, open_fd); !s.ok()) return s;
+        to_set &= ~FUSE_SET_ATTR_MODE;
+      }
+    }
+  }
   {
     AsCaller as(who.Get());
     if (!as.status().ok()) return as.status();

@@ -74,8 +74,20 @@ absl::StatusOr<std::string> LogdexFs::DoRead(const FileHandle& handle, uint64_t 
   return out;
 }
 
-absl::StatusOr<size_t> LogdexFs::DoWrite(FileHandle& handle, absl::string_view data,
-                                         uint64_t offset) {
+absl::StatusOr<size_t> LogdexFs::DoWrite(const RequestCaller& who, FileHandle& handle,
+                                         absl::string_view data, uint64_t offset) {
+  // Writing a set-ID file clears its set-ID bits unless the writer has
+  // CAP_FSETID. The kernel does that itself for writes through its page
+  // cache, but not for direct_io (O_APPEND) writes, and the daemon's own
+  // write would keep them: such a write runs as its caller. Checked per
+  // write, since the owner may chmod the file while it is open.
+  struct stat st;
+  if (who.Get().switch_to && handle.fd() >= 0 && ::fstat(handle.fd(), &st) == 0 &&
+      S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) != 0) {
+    AsCaller as(who.Get());
+    if (!as.status().ok()) return as.status();
+    return handle.Write(data, offset);
+  }
   return handle.Write(data, offset);
 }
 

@@ -115,7 +115,7 @@ void Read(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t off, fuse_file_
 
 void Write(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t off,
            fuse_file_info* fi) {
-  absl::StatusOr<size_t> n = Fs(req).DoWrite(*FileOf(fi), absl::string_view(buf, size),
+  absl::StatusOr<size_t> n = Fs(req).DoWrite(Who(req), *FileOf(fi), absl::string_view(buf, size),
                                              off < 0 ? 0 : static_cast<uint64_t>(off));
   if (!n.ok()) return ReplyStatus(req, n.status());
   fuse_reply_write(req, *n);

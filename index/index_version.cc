@@ -60,9 +60,4 @@ std::vector<std::shared_ptr<const Run>> IndexVersion::Runs() const {
   return store_.runs();
 }
 
-size_t IndexVersion::FileCount() const {
-  absl::ReaderMutexLock lock(&mu_);
-  return store_.file_count();
-}
-
 }  // namespace logdex::index

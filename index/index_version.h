@@ -44,7 +44,6 @@ class IndexVersion final : public FileVersion {
   void AppendOrExtendRun(Run run, uint64_t max_rows) ABSL_LOCKS_EXCLUDED(mu_);
   // A copy of the run list (runs are shared, not copied).
   std::vector<std::shared_ptr<const Run>> Runs() const ABSL_LOCKS_EXCLUDED(mu_);
-  size_t FileCount() const ABSL_LOCKS_EXCLUDED(mu_);
   // Marks this version superseded: the writer has made the next one.
   void Supersede() { MarkSuperseded(); }
 

@@ -9,7 +9,9 @@
 # Contract: every test runs in its own temp dir (under $LOGDEX_TEST_TMPROOT when run_all.sh sets
 # it), every mount it makes is unmounted by the EXIT trap (fusermount3 -u, then -uz if busy) and
 # every daemon still serving one of its mount points is killed by pid. Every command that touches
-# a mount runs under `timeout`: a hung mount is a failed test, never a hung test run. The index
+# a mount runs under `timeout`: a hung mount is a failed test, never a hung test run. Tests add
+# their own cleanup with `at_exit` (before the unmounts) and `after_unmount`; they never replace
+# the EXIT trap. The index
 # cache goes to the test's own XDG_CACHE_HOME, never to the user's ~/.cache.
 
 set -euo pipefail
@@ -80,6 +82,18 @@ mount_logdex() {
   done
 }
 
+# mount_logdex_under_limit N LOGDIR MNT [ARGS...]: mount_logdex, with the daemon started under
+# `prlimit --nofile=N:N`. prlimit execs logdex, so daemon_pids still finds the daemon by its
+# executable.
+mount_logdex_under_limit() {
+  local n=$1 wrapper
+  shift
+  wrapper="$TEST_DIR/logdex-nofile-$n"
+  printf '#!/bin/sh\nexec prlimit --nofile=%d:%d -- %s "$@"\n' "$n" "$n" "$(printf '%q' "$LOGDEX")" >"$wrapper"
+  chmod +x -- "$wrapper"
+  LOGDEX=$wrapper mount_logdex "$@"
+}
+
 # unmount_logdex MNT: unmounts (lazily if busy), then waits for the daemon to exit and kills it
 # by pid if it does not. Returns non-zero if the mount point is still mounted afterwards.
 unmount_logdex() {
@@ -99,14 +113,27 @@ unmount_logdex() {
   ! is_mounted "$mnt"
 }
 
+# at_exit CMD: CMD (one string, eval'd) runs when the test exits, before its mounts are
+# unmounted: kill background readers, close descriptors held on a mount. Last registered, first run.
+LIB_AT_EXIT=()
+at_exit() { LIB_AT_EXIT+=("$1"); }
+# after_unmount CMD: CMD runs after the mounts are unmounted, before the test dir is removed (say,
+# unmount a scratch tmpfs a daemon wrote into); its failure fails the test.
+LIB_AFTER_UNMOUNT=()
+after_unmount() { LIB_AFTER_UNMOUNT+=("$1"); }
+
 lib_cleanup() {
-  local rc=$? mnt
+  local rc=$? mnt i
   set +e
+  for ((i = ${#LIB_AT_EXIT[@]} - 1; i >= 0; i--)); do eval "${LIB_AT_EXIT[i]}"; done
   for mnt in "${LIB_MOUNTS[@]}"; do
     if ! unmount_logdex "$mnt"; then
       echo "FAIL [$TEST_NAME]: could not unmount $mnt" >&2
       rc=1
     fi
+  done
+  for ((i = ${#LIB_AFTER_UNMOUNT[@]} - 1; i >= 0; i--)); do
+    eval "${LIB_AFTER_UNMOUNT[i]}" || rc=1
   done
   # Make everything removable (tests may create read-only dirs), then remove.
   chmod -R u+rwX -- "$TEST_DIR" 2>/dev/null

@@ -92,20 +92,26 @@ daemons_gone() {
   [ -z "$(daemon_pids "$1")" ]
 }
 
-# kill_on_exit PID: the EXIT trap kills PID (by pid, TERM) before lib.sh's cleanup unmounts,
-# so a background reader (tail -f, a writer) never keeps a mount busy or outlives the test.
+# kill_on_exit PID: at exit, PID is killed (by pid, TERM) and waited for before lib.sh's cleanup
+# unmounts, so a background reader (tail -f, a writer) never keeps a mount busy or outlives the
+# test.
 LIVE_PIDS=()
 kill_on_exit() {
+  [ "${#LIVE_PIDS[@]}" -gt 0 ] || at_exit live_kill_all
   LIVE_PIDS+=("$1")
-  trap 'live_cleanup' EXIT
 }
-live_cleanup() {
-  local rc=$? pid
-  set +e  # a failing kill or wait must not end the trap before lib_cleanup unmounts
+live_kill_all() {
+  local pid
   for pid in "${LIVE_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${LIVE_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  (exit "$rc")
-  lib_cleanup
+}
+
+# child_has_open PARENT PATH: true when a child of process PARENT holds PATH open (readiness of a
+# reader started under `timeout`, whose child is the reader itself).
+child_has_open() {
+  local pid
+  for pid in $(pgrep -P "$1"); do has_open "$pid" "$2" && return 0; done
+  return 1
 }
 
 # has_open PID PATH: true when process PID holds PATH open (readiness of a background reader).

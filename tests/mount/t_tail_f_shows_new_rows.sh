@@ -18,12 +18,7 @@ timeout -k 5 60 tail -n0 -f -- "$mnt/index.ndjson" >"$out" &
 tail_timeout=$!
 kill_on_exit "$tail_timeout"
 # Ready once tail (the child of timeout) holds the index open.
-tail_has_index_open() {
-  local pid
-  for pid in $(pgrep -P "$tail_timeout"); do has_open "$pid" "$mnt/index.ndjson" && return 0; done
-  return 1
-}
-wait_until 10 "tail -f to open index.ndjson" tail_has_index_open
+wait_until 10 "tail -f to open index.ndjson" child_has_open "$tail_timeout" "$mnt/index.ndjson"
 
 has_lines() { [ "$(line_count "$out")" -ge "$1" ]; }
 printf '%s\n' '{"type":"tail","id":"t1"}' >>"$mnt/tail/own.jsonl"
