@@ -10,7 +10,7 @@ packages=(
   libsimdjson-dev libabsl-dev liblz4-dev lz4 libisal-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  jq util-linux
+  jq util-linux procps python3
 )
 
 # Already complete? Then there is nothing to do (and no network needed).
