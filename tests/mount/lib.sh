@@ -180,6 +180,22 @@ assert_succeeds() {
   [ "$rc" -eq 0 ] || fail "$what: '$*' exited $rc"
 }
 
+# tree_state ROOT [--owners]: one line per entry below ROOT: path, type, mode (and owner, with
+# --owners), and for non-directories size and symlink target; then the content hash of every
+# regular file. Skips a mount's virtual index.ndjson and .logdex. Two trees with the same state
+# hold the same names, types, modes (owners) and bytes.
+tree_state() {
+  local owner=""
+  [ "${2:-}" != --owners ] || owner=" %U:%G"
+  (
+    cd -- "$1" || exit 1
+    on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
+      -type d -printf "%p d %m$owner\n" -o -printf "%p %y %m$owner %s ->%l\n" | sort
+    on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
+      -type f -print0 | sort -z | xargs -0r md5sum
+  ) || fail "could not list $1"
+}
+
 # copy_sample DEST: the bundled sample log dir, copied (symlinks kept) so tests never mount the
 # repo's own files.
 copy_sample() {

@@ -55,11 +55,22 @@ assert_index_canonical() {
 # wait_until SECONDS WHAT CMD...: polls CMD every 0.1 s until it succeeds; fails the test with
 # WHAT when it has not after SECONDS.
 wait_until() {
-  local secs=$1 what=$2 tries=0
+  local secs=$1 what=$2
   shift 2
+  wait_showing "$secs" "$what" "" "$@"
+}
+
+# wait_showing SECS WHAT SHOW CMD...: wait_until, but a timeout's message ends with the output of
+# the command SHOW (if not empty), run at that moment: what the state was instead.
+wait_showing() {
+  local secs=$1 what=$2 show=$3 tries=0
+  shift 3
   until "$@" >/dev/null 2>&1; do
     tries=$((tries + 1))
-    [ "$tries" -lt $((secs * 10)) ] || fail "timed out after ${secs}s waiting for: $what"
+    if [ "$tries" -ge $((secs * 10)) ]; then
+      [ -z "$show" ] || what+="; instead: $($show 2>&1)"
+      fail "timed out after ${secs}s waiting for: $what"
+    fi
     sleep 0.1
   done
 }

@@ -165,18 +165,6 @@ random_frames() {
   }'
 }
 
-# wait_showing SECS WHAT SHOW CMD...: wait_until, but a timeout's message ends with the output of
-# the command SHOW, run at that moment (what the state was instead).
-wait_showing() {
-  local secs=$1 what=$2 show=$3 tries=0
-  shift 3
-  until "$@" >/dev/null 2>&1; do
-    tries=$((tries + 1))
-    [ "$tries" -lt $((secs * 10)) ] || fail "timed out after ${secs}s waiting for: $what; instead: $($show 2>&1)"
-    sleep 0.1
-  done
-}
-
 # mount_scratch_tmpfs DIR OPTIONS WHAT: mounts a tmpfs with OPTIONS (e.g. "size=16k" or
 # "ro,size=1m") at DIR, to be a daemon's cache dir; it is unmounted at exit after the FUSE mounts
 # (whose daemons write into it) and before the test dir is removed.

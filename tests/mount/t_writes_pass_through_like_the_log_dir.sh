@@ -17,18 +17,6 @@ printf 'plain text\n' >"$logdir/notes.txt"
 cp -a -- "$logdir/." "$ref/"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 
-# tree_state ROOT: one line per entry: path, type, mode, and for non-directories size, symlink
-# target and content hash. Skips the mount's virtual index.ndjson and .logdex.
-tree_state() {
-  (
-    cd -- "$1" || exit 1
-    on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
-      -type d -printf '%p d %m\n' -o -printf '%p %y %m %s ->%l\n' | sort
-    on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
-      -type f -print0 | sort -z | xargs -0r md5sum
-  ) || fail "could not list $1"
-}
-
 # mtimes ROOT: mtime (ns) of every non-directory (symlinks not followed).
 mtimes() {
   (cd -- "$1" && on_mount find . -mindepth 1 \( -path ./index.ndjson -o -path ./.logdex \) -prune -o \
