@@ -10,6 +10,16 @@
 #include "fs/kernel_timeouts.h"
 
 namespace logdex::fs {
+namespace {
+
+std::string Key(std::string_view dir, std::string_view name) {
+  std::string key(dir);
+  key.push_back('\0');
+  key.append(name);
+  return key;
+}
+
+}  // namespace
 
 // Reads one version; while it is current, each read first brings the source
 // up to date (SPEC §4 freshness), which may make a newer version: this
@@ -33,38 +43,57 @@ class DerivedFiles::Handle : public FileHandle {
   DerivedSource* const source_;
 };
 
-void DerivedFiles::Add(NodeId parent, std::string name, DerivedSource* source, uid_t uid,
-                       gid_t gid) {
+DerivedFiles::File* DerivedFiles::MakeFile(std::string dir, std::string name, DerivedSpec spec) {
   auto file = std::make_unique<File>();
-  file->parent = parent;
+  file->dir = std::move(dir);
   file->name = std::move(name);
-  file->source = source;
-  file->uid = uid;
-  file->gid = gid;
+  file->spec = spec;
   ::clock_gettime(CLOCK_REALTIME, &file->made);
-  absl::MutexLock lock(&mu_);
   file->current = next_id_++;
   nodes_[file->current] = Node{file.get(), nullptr, 0};
-  files_.push_back(std::move(file));
+  File* raw = file.get();
+  files_[Key(raw->dir, raw->name)] = std::move(file);
+  return raw;
 }
 
-DerivedFiles::File* DerivedFiles::FindFile(NodeId parent, std::string_view name) const {
-  for (const auto& f : files_) {
-    if (f->parent == parent && f->name == name) return f.get();
-  }
-  return nullptr;
-}
-
-DerivedFiles::File* DerivedFiles::FindFile(DerivedSource* source) const {
-  for (const auto& f : files_) {
-    if (f->source == source) return f.get();
-  }
-  return nullptr;
-}
-
-bool DerivedFiles::Has(NodeId parent, std::string_view name) const {
+void DerivedFiles::Add(std::string dir, std::string name, DerivedSpec spec) {
   absl::MutexLock lock(&mu_);
-  return FindFile(parent, name) != nullptr;
+  fixed_[Key(dir, name)] = true;
+  names_.push_back(name);
+  MakeFile(std::move(dir), std::move(name), spec);
+}
+
+void DerivedFiles::SetResolver(Resolver resolve, Lister list, std::vector<std::string> names) {
+  absl::MutexLock lock(&mu_);
+  resolve_ = std::move(resolve);
+  list_ = std::move(list);
+  for (std::string& n : names) names_.push_back(std::move(n));
+}
+
+bool DerivedFiles::IsCandidate(std::string_view name) const {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& n : names_) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+std::optional<DerivedSpec> DerivedFiles::Find(std::string_view dir, std::string_view name) {
+  Resolver resolve;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string key = Key(dir, name);
+    if (fixed_.count(key) > 0) return files_.find(key)->second->spec;
+    resolve = resolve_;
+  }
+  if (!resolve) return std::nullopt;
+  return resolve(dir, name);
+}
+
+DerivedFiles::File* DerivedFiles::FileFor(std::string_view dir, std::string_view name) {
+  // Called with a spec already resolved (Find): make the file if new.
+  auto it = files_.find(Key(dir, name));
+  return it == files_.end() ? nullptr : it->second.get();
 }
 
 NodeId DerivedFiles::Sync(File& file, const VersionPtr& version) {
@@ -78,7 +107,7 @@ NodeId DerivedFiles::Sync(File& file, const VersionPtr& version) {
   // A newer version: a new node. The old one stays while the kernel holds
   // it; the kernel is told to drop the name's entry so no path leads there.
   if (cur.nlookup == 0) nodes_.erase(file.current);
-  notifier_->InvalidateEntry(file.parent, file.name);
+  if (file.parent != 0) notifier_->InvalidateEntry(file.parent, file.name);
   const NodeId id = next_id_++;
   nodes_[id] = Node{&file, version, 0};
   file.current = id;
@@ -88,39 +117,51 @@ NodeId DerivedFiles::Sync(File& file, const VersionPtr& version) {
 struct stat DerivedFiles::Attr(const File& file, NodeId id, const VersionPtr& version) const {
   struct stat st;
   std::memset(&st, 0, sizeof(st));
+  const DerivedPerms perms = file.spec.source->Permissions();
   st.st_ino = static_cast<ino_t>(id);
-  st.st_mode = S_IFREG | 0444;
-  st.st_nlink = 1;
-  st.st_uid = file.uid;
-  st.st_gid = file.gid;
+  st.st_uid = perms.uid;
+  st.st_gid = perms.gid;
   st.st_blksize = 4096;
-  st.st_size = version != nullptr ? static_cast<off_t>(version->Size()) : 0;
-  st.st_blocks = static_cast<blkcnt_t>((st.st_size + 511) / 512);
-  if (version != nullptr) {
-    const int64_t ns = version->ChangedNs();
-    st.st_mtim.tv_sec = static_cast<time_t>(ns / 1000000000);
-    st.st_mtim.tv_nsec = static_cast<long>(ns % 1000000000);
-  } else {
+  if (file.spec.kind == DerivedSpec::Kind::kDirectory) {
+    st.st_mode = S_IFDIR | (perms.mode & 07777);
+    st.st_nlink = 2;
+    st.st_size = 4096;
     st.st_mtim = file.made;
+  } else {
+    st.st_mode = S_IFREG | (perms.mode & 07777);
+    st.st_nlink = 1;
+    st.st_size = version != nullptr ? static_cast<off_t>(version->Size()) : 0;
+    if (version != nullptr) {
+      const int64_t ns = version->ChangedNs();
+      st.st_mtim.tv_sec = static_cast<time_t>(ns / 1000000000);
+      st.st_mtim.tv_nsec = static_cast<long>(ns % 1000000000);
+    } else {
+      st.st_mtim = file.made;
+    }
+    if (perms.mtime) st.st_mtim = *perms.mtime;
   }
+  st.st_blocks = static_cast<blkcnt_t>((st.st_size + 511) / 512);
   st.st_atim = st.st_ctim = st.st_mtim;
   return st;
 }
 
 std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId parent,
+                                                                     std::string_view dir,
                                                                      std::string_view name) {
-  DerivedSource* source = nullptr;
-  {
-    absl::MutexLock lock(&mu_);
-    File* file = FindFile(parent, name);
-    if (file == nullptr) return std::nullopt;
-    source = file->source;
+  const std::optional<DerivedSpec> spec = Find(dir, name);
+  if (!spec) return std::nullopt;
+  VersionPtr version;
+  if (spec->kind == DerivedSpec::Kind::kFile) {
+    absl::StatusOr<VersionPtr> now = spec->source->Current(/*may_open=*/false);
+    if (!now.ok()) return now.status();
+    version = *std::move(now);
   }
-  absl::StatusOr<VersionPtr> version = source->Current(/*may_open=*/false);
-  if (!version.ok()) return version.status();
   absl::MutexLock lock(&mu_);
-  File& file = *FindFile(parent, name);
-  const NodeId id = Sync(file, *version);
+  File* file = FileFor(dir, name);
+  if (file == nullptr) file = MakeFile(std::string(dir), std::string(name), *spec);
+  file->spec = *spec;
+  file->parent = parent;
+  const NodeId id = file->spec.kind == DerivedSpec::Kind::kFile ? Sync(*file, version) : file->current;
   Node& node = nodes_[id];
   ++node.nlookup;
   fuse_entry_param e;
@@ -128,7 +169,7 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   e.ino = id;
   // With attr_timeout 0 the kernel never answers stat from these attributes,
   // so an unbound node's size 0 is never what a stat shows.
-  e.attr = Attr(file, id, node.version);
+  e.attr = Attr(*file, id, node.version);
   e.entry_timeout = kDerivedEntryTimeout;
   e.attr_timeout = kAttrTimeout;
   return e;
@@ -141,8 +182,10 @@ absl::StatusOr<std::pair<VersionPtr, DerivedFiles::File*>> DerivedFiles::Refresh
     auto it = nodes_.find(id);
     if (it == nodes_.end()) return PosixError(ESTALE, absl::StrFormat("no derived node %d", id));
     File* file = it->second.file;
-    if (file->current != id) return std::make_pair(it->second.version, file);  // older: final
-    source = file->source;
+    if (file->current != id || file->spec.kind == DerivedSpec::Kind::kDirectory) {
+      return std::make_pair(it->second.version, file);  // older (final), or a directory
+    }
+    source = file->spec.source;
   }
   absl::StatusOr<VersionPtr> version = source->Current(/*may_open=*/true);
   if (!version.ok()) return version.status();
@@ -162,8 +205,9 @@ absl::StatusOr<struct stat> DerivedFiles::Getattr(NodeId id) {
 absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
   absl::StatusOr<std::pair<VersionPtr, File*>> r = Refreshed(id);
   if (!r.ok()) return r.status();
+  if (r->second->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
   if (r->first == nullptr) return PosixError(EIO, "derived file has no version");
-  return std::unique_ptr<FileHandle>(new Handle(r->first, r->second->source));
+  return std::unique_ptr<FileHandle>(new Handle(r->first, r->second->spec.source));
 }
 
 void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
@@ -175,25 +219,52 @@ void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
   if (node.nlookup == 0 && node.file->current != id) nodes_.erase(it);
 }
 
-std::vector<DirEntry> DerivedFiles::Entries(NodeId dir) const {
+std::optional<DerivedFiles::NodeInfo> DerivedFiles::Info(NodeId id) const {
   absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return std::nullopt;
+  const File& f = *it->second.file;
+  return NodeInfo{f.dir, f.name, f.spec, f.parent};
+}
+
+std::vector<DirEntry> DerivedFiles::Entries(std::string_view dir) {
+  std::vector<std::string> names;
+  Lister list;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [key, fixed] : fixed_) {
+      const File& f = *files_.find(key)->second;
+      if (f.dir == dir) names.push_back(f.name);
+    }
+    list = list_;
+  }
+  if (list) {
+    for (std::string& n : list(dir)) names.push_back(std::move(n));
+  }
   std::vector<DirEntry> out;
-  for (const auto& f : files_) {
-    if (f->parent != dir) continue;
-    out.push_back(DirEntry{f->name, static_cast<ino_t>(f->current), S_IFREG});
+  for (const std::string& name : names) {
+    const std::optional<DerivedSpec> spec = Find(dir, name);
+    if (!spec) continue;
+    absl::MutexLock lock(&mu_);
+    File* file = FileFor(dir, name);
+    if (file == nullptr) file = MakeFile(std::string(dir), name, *spec);
+    const mode_t type = spec->kind == DerivedSpec::Kind::kDirectory ? S_IFDIR : S_IFREG;
+    out.push_back(DirEntry{name, static_cast<ino_t>(file->current), type});
   }
   return out;
 }
 
 void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version, uint64_t old_size) {
   absl::MutexLock lock(&mu_);
-  File* file = FindFile(source);
-  if (file == nullptr || version == nullptr) return;
-  const NodeId before = file->current;
-  const NodeId now = Sync(*file, version);
-  // Growth of the same version: its pages from the old end on are stale
-  // (the last one was partial), and so is its size.
-  if (now == before) notifier_->Invalidate(now, old_size);
+  if (version == nullptr) return;
+  for (auto& [key, file] : files_) {
+    if (file->spec.source != source || file->spec.kind != DerivedSpec::Kind::kFile) continue;
+    const NodeId before = file->current;
+    const NodeId now = Sync(*file, version);
+    // Growth of the same version: its pages from the old end on are stale
+    // (the last one was partial), and so is its size.
+    if (now == before) notifier_->Invalidate(now, old_size);
+  }
 }
 
 uint64_t DerivedFiles::node_count() const {

@@ -1,23 +1,38 @@
-// The derived files of the mount (/index.ndjson now; pi offsets views and
-// session views later) and the nodes the kernel knows them by: the one
-// mechanism behind SPEC §4's "whole rows, always" for all of them.
+// The derived files of the mount (/index.ndjson, every pi store's
+// index/offsets.jsonl; session views later) and the nodes the kernel knows
+// them by: the one mechanism behind SPEC §4's "whole rows, always" for all
+// of them.
 //
-// A derived file is a name in a directory backed by a DerivedSource, whose
-// content is a sequence of versions (index/file_version.h: each append-only,
-// a regeneration makes the next). Every version the kernel sees gets a node
-// of its own, with its own node id and st_ino, the way `mv new name` gives
-// `name` a new inode:
+// A derived file is a path (a directory path relative to the log dir, and a
+// name in it) backed by a DerivedSource, whose content is a sequence of
+// versions (index/file_version.h: each append-only, a regeneration makes the
+// next). Every version the kernel sees gets a node of its own, with its own
+// node id and st_ino, the way `mv new name` gives `name` a new inode:
 //  - a lookup of the name answers with the node of the current version
 //    (brought up to date first), so every new open gets the newest version;
 //    when that is a new version, the kernel is also told to drop its entry
 //    for the name (notify_inval_entry) so no cached path leads to the old one;
-//  - an open makes a handle that holds its node's version: it reads that
-//    version to its end, whole rows, then EOF, however many regenerations
-//    follow; while the version is current, reads see it grow (tail -f);
+//  - an open for reading makes a handle that holds its node's version: it
+//    reads that version to its end, whole rows, then EOF, however many
+//    regenerations follow; while the version is current, reads see it grow
+//    (tail -f);
 //  - a node of an older version keeps answering getattr with that version's
 //    final size until the kernel forgets it; the version lives as long as a
 //    node or a handle holds it.
 // Nodes of versions have ids from kFirstDerivedId up (inode_table.h).
+//
+// Some derived files exist only for reading (index.ndjson: changing it
+// fails). Others pass changes through (a pi store's offsets.jsonl, SPEC §5:
+// "writes to it still pass through"): opens for writing, truncation, renames
+// and removal reach the backing file of the same path; that is the caller's
+// (LogdexFs's) business, this table only says which kind a node is.
+//
+// A derived directory is a directory that exists only to hold derived files
+// (a pi store's index/, when the store has none): one fixed node, mode 0700.
+//
+// Which paths are derived: fixed ones are added at start (Add); the others
+// are asked of a resolver at each lookup and readdir, so they appear and go
+// with what they derive from (a pi store).
 //
 // Sources open lazily: before the first open of a source, a lookup answers
 // with a node not yet bound to a version (size 0); the getattr, open or read
@@ -30,6 +45,8 @@
 #include <time.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,34 +66,68 @@ namespace logdex::fs {
 
 using VersionPtr = std::shared_ptr<const index::FileVersion>;
 
+// Mode bits (no S_IFMT), owner and group a derived node shows, and the
+// st_mtime when the source wants one other than its version's.
+struct DerivedPerms {
+  mode_t mode = 0444;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::optional<struct timespec> mtime;
+};
+
 class DerivedSource {
  public:
   virtual ~DerivedSource() = default;
   // The current version after applying every change so far. When the source
-  // is not open yet: opens it if may_open, else returns null.
+  // is not open yet: opens it if may_open, else returns null. (Never called
+  // for directories.)
   virtual absl::StatusOr<VersionPtr> Current(bool may_open) = 0;
+  virtual DerivedPerms Permissions() = 0;
+};
+
+// What a derived path is.
+struct DerivedSpec {
+  enum class Kind { kFile, kDirectory };
+  Kind kind = Kind::kFile;
+  DerivedSource* source = nullptr;  // must outlive the mount
+  bool pass_writes = false;         // files only: changes go to the backing file
 };
 
 class DerivedFiles {
  public:
+  // The derived path `name` in directory `dir` (a path relative to the log
+  // dir; "" is the root), if there is one, beyond the fixed ones.
+  using Resolver =
+      std::function<std::optional<DerivedSpec>(std::string_view dir, std::string_view name)>;
+  // The names the resolver knows in directory `dir`, for readdir.
+  using Lister = std::function<std::vector<std::string>(std::string_view dir)>;
+
   // `notifier` outlives this object; kernel notices are queued there.
   explicit DerivedFiles(KernelNotifier* notifier) : notifier_(notifier) {}
   DerivedFiles(const DerivedFiles&) = delete;
   DerivedFiles& operator=(const DerivedFiles&) = delete;
 
-  // Serves `source` as the file `name` (mode 0444) in directory `parent`,
-  // owned by uid:gid. Call before serving requests; `source` outlives this.
-  void Add(NodeId parent, std::string name, DerivedSource* source, uid_t uid, gid_t gid)
+  // A fixed derived path. Call before serving requests.
+  void Add(std::string dir, std::string name, DerivedSpec spec) ABSL_LOCKS_EXCLUDED(mu_);
+  // Call before serving requests. `names`: the only names the resolver ever
+  // answers for (so lookups of other names need no path).
+  void SetResolver(Resolver resolve, Lister list, std::vector<std::string> names)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Whether `name` in `parent` is a derived file (it hides a backing entry).
-  bool Has(NodeId parent, std::string_view name) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether `name` may be derived somewhere (a fixed name or one the
+  // resolver answers for): only then is a lookup's directory path needed.
+  bool IsCandidate(std::string_view name) const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The entry for `name` in `parent`, with one lookup counted; nullopt when
-  // it is not a derived file. Never opens a source (the kernel serializes
-  // lookups in a directory, so a build here would hold up every first lookup
-  // in it); refreshes one that is open.
-  std::optional<absl::StatusOr<fuse_entry_param>> Lookup(NodeId parent, std::string_view name)
+  // What `name` in directory `dir` is, if derived (fixed ones first).
+  std::optional<DerivedSpec> Find(std::string_view dir, std::string_view name)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The entry for `name` in directory `dir` (whose node is `parent`), with
+  // one lookup counted; nullopt when it is not derived. Never opens a source
+  // (the kernel serializes lookups in a directory, so a build here would
+  // hold up every first lookup in it); refreshes one that is open.
+  std::optional<absl::StatusOr<fuse_entry_param>> Lookup(NodeId parent, std::string_view dir,
+                                                         std::string_view name)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Attributes of node `id` (current: refreshed, and the source opened if
@@ -88,9 +139,20 @@ class DerivedFiles {
 
   void Forget(NodeId id, uint64_t nlookup) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Entries for readdir of `dir`: each derived file in it with the st_ino of
-  // its current node.
-  std::vector<DirEntry> Entries(NodeId dir) const ABSL_LOCKS_EXCLUDED(mu_);
+  // What node `id` is: its path (directory, name) and spec; nullopt for an
+  // unknown id.
+  struct NodeInfo {
+    std::string dir;
+    std::string name;
+    DerivedSpec spec;
+    NodeId parent = 0;  // node of `dir` at the last lookup (0: none yet)
+    std::string path() const { return dir.empty() ? name : dir + "/" + name; }
+  };
+  std::optional<NodeInfo> Info(NodeId id) const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Entries for readdir of directory `dir`: each derived path in it with the
+  // st_ino of its current node (a node is made for those not yet looked up).
+  std::vector<DirEntry> Entries(std::string_view dir) ABSL_LOCKS_EXCLUDED(mu_);
 
   // `source` has `version` now (a change found outside any request, or a
   // regeneration): points its name at the version's node and queues what
@@ -103,23 +165,25 @@ class DerivedFiles {
 
  private:
   struct File {
-    NodeId parent = 0;
+    std::string dir;
     std::string name;
-    DerivedSource* source = nullptr;
-    uid_t uid = 0;
-    gid_t gid = 0;
+    DerivedSpec spec;
+    NodeId parent = 0;  // node of `dir` at the last lookup (for entry notices)
     struct timespec made = {};  // st_mtime until the source is open
     NodeId current = 0;  // node of the newest version (unbound until the source opens)
   };
   struct Node {
     File* file = nullptr;
-    VersionPtr version;  // null: not bound yet (the source was not open)
+    VersionPtr version;  // null: not bound yet (the source was not open), or a directory
     uint64_t nlookup = 0;
   };
   class Handle;
 
-  File* FindFile(NodeId parent, std::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  File* FindFile(DerivedSource* source) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The file for dir/name, made when the resolver knows it (null if not
+  // derived).
+  File* FileFor(std::string_view dir, std::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  File* MakeFile(std::string dir, std::string name, DerivedSpec spec)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `version` (null: not open yet) the file's current node's version:
   // binds an unbound current node, or creates a node for a newer version;
   // returns the current node id.
@@ -131,7 +195,12 @@ class DerivedFiles {
 
   KernelNotifier* const notifier_;
   mutable absl::Mutex mu_;
-  std::vector<std::unique_ptr<File>> files_ ABSL_GUARDED_BY(mu_);
+  // By path (dir + '\0' + name): the fixed ones and every one resolved so far.
+  std::map<std::string, std::unique_ptr<File>, std::less<>> files_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, bool, std::less<>> fixed_ ABSL_GUARDED_BY(mu_);
+  Resolver resolve_ ABSL_GUARDED_BY(mu_);
+  Lister list_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);  // fixed and resolver names
   absl::flat_hash_map<NodeId, Node> nodes_ ABSL_GUARDED_BY(mu_);
   NodeId next_id_ ABSL_GUARDED_BY(mu_) = kFirstDerivedId;
 };

@@ -32,7 +32,10 @@ absl::string_view IndexStateName(IndexState state) {
 IndexHolder::IndexHolder(Options options, UpdateListener on_update)
     : options_(std::move(options)),
       on_update_(std::move(on_update)),
-      live_(options_.log_dir, options_.scan) {}
+      pi_views_(options_.log_dir),
+      live_(options_.log_dir, options_.scan) {
+  live_.SetChangeListener(&pi_views_);
+}
 
 absl::Status IndexHolder::Open() {
   if (is_open()) return absl::OkStatus();

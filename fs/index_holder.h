@@ -45,6 +45,7 @@
 #include "index/live_index.h"
 #include "index/scan_options.h"
 #include "recovery/cache_file.h"
+#include "recovery/pi_views.h"
 #include "recovery/warm_start.h"
 
 namespace logdex::fs {
@@ -91,6 +92,7 @@ class IndexHolder : public DerivedSource {
     std::string cache_dir;
     recovery::VerifyMode verify = recovery::VerifyMode::kFull;
     recovery::BeforeRenameHook before_rename;  // test seam, usually empty
+    DerivedPerms perms;  // mode, owner and group /index.ndjson shows
   };
   // Called after a refresh that regenerated index.ndjson, or grew it outside
   // a request (RefreshIfOpen), on the refreshing thread, with the version
@@ -109,6 +111,11 @@ class IndexHolder : public DerivedSource {
   // DerivedSource: Open() (if may_open; else null while not open), then
   // Refresh(): the index's version as of now.
   absl::StatusOr<VersionPtr> Current(bool may_open) override ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
+  DerivedPerms Permissions() override { return options_.perms; }
+
+  // The views of the log dir's pi stores, kept fresh with the index (they
+  // are told of its every update); filled once the index is open.
+  const recovery::PiViews& pi_views() const { return pi_views_; }
 
   // Applies the log dir's changes if the index is open; never opens it.
   void RefreshIfOpen() ABSL_LOCKS_EXCLUDED(mu_);
@@ -129,6 +136,7 @@ class IndexHolder : public DerivedSource {
 
   const Options options_;
   const UpdateListener on_update_;
+  recovery::PiViews pi_views_;  // before live_, which tells it of updates
   index::LiveIndex live_;  // thread-safe on its own
   std::atomic<bool> open_{false};
 

@@ -176,6 +176,23 @@ void InodeTable::Moved(dev_t dev, ino_t ino, NodeId parent, std::string_view nam
   SetParent(*nodes_[it->second], parent, name);
 }
 
+std::optional<std::string> InodeTable::PathOf(NodeId id) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<const std::string*> names;
+  for (NodeId at = id; at != kRootId;) {
+    auto it = nodes_.find(at);
+    if (it == nodes_.end()) return std::nullopt;
+    names.push_back(&it->second->name);
+    at = it->second->parent;
+  }
+  std::string path;
+  for (auto n = names.rbegin(); n != names.rend(); ++n) {
+    if (!path.empty()) path.push_back('/');
+    path += **n;
+  }
+  return path;
+}
+
 void InodeTable::Forget(NodeId id, uint64_t nlookup) {
   if (!IsBacking(id) || id == kRootId) return;
   absl::MutexLock lock(&mu_);

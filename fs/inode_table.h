@@ -66,6 +66,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -140,6 +141,12 @@ class InodeTable {
   // The object with identity (dev, ino), if it has a node, is now `name` in
   // `parent` (a rename through the mount).
   void Moved(dev_t dev, ino_t ino, NodeId parent, std::string_view name) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The path of node `id` relative to the log dir ("" for the root), from
+  // the names the nodes were last seen under; nullopt for an unknown id. It
+  // may be stale if something was renamed behind the mount (it names where
+  // the node was last seen).
+  std::optional<std::string> PathOf(NodeId id) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Drops nlookup lookups of `id`; the node goes when none are left and no
   // known node has it as parent.

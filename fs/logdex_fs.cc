@@ -51,16 +51,22 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<In
               .before_rename = config_.test_crash_before_rename
                                    ? recovery::BeforeRenameHook([] { std::abort(); })
                                    : recovery::BeforeRenameHook(),
+              .perms = DerivedPerms{0444, root_st.st_uid, root_st.st_gid, std::nullopt},
           },
           [this](const index::IndexUpdate& u, const VersionPtr& version) {
             derived_.Changed(&index_, version, std::min(u.old_size, u.new_size));
           }),
+      root_(*inodes_->Open(kRootId)),  // the root's descriptor is pinned: never fails
+      pi_files_(&index_, root_.get()),
       background_(&index_, absl::Seconds(config_.save_interval_seconds)),
       uid_(root_st.st_uid),
       gid_(root_st.st_gid),
       mounted_at_(absl::Now()),
       can_switch_(DaemonCanSwitchCredentials()) {
-  derived_.Add(kRootId, std::string(kIndexName), &index_, uid_, gid_);
+  derived_.Add("", std::string(kIndexName), DerivedSpec{DerivedSpec::Kind::kFile, &index_, false});
+  derived_.SetResolver(
+      [this](std::string_view dir, std::string_view name) { return pi_files_.Resolve(dir, name); },
+      [this](std::string_view dir) { return pi_files_.List(dir); }, PiViewFiles::Names());
 }
 
 absl::StatusOr<NodeFd> LogdexFs::Backing(NodeId id) const { return inodes_->Open(id); }
@@ -73,8 +79,26 @@ absl::StatusOr<struct stat> LogdexFs::StatBacking(const NodeFd& node) const {
   return st;
 }
 
+std::optional<std::string> LogdexFs::DirPathOf(NodeId dir) const {
+  if (IsBacking(dir)) return inodes_->PathOf(dir);
+  if (IsDerived(dir)) {
+    std::optional<DerivedFiles::NodeInfo> info = derived_.Info(dir);
+    if (info && info->spec.kind == DerivedSpec::Kind::kDirectory) return info->path();
+  }
+  return std::nullopt;
+}
+
+std::optional<DerivedSpec> LogdexFs::DerivedChild(NodeId parent, std::string_view name) const {
+  if (!derived_.IsCandidate(name)) return std::nullopt;
+  std::optional<std::string> dir = DirPathOf(parent);
+  if (!dir) return std::nullopt;
+  return const_cast<DerivedFiles&>(derived_).Find(*dir, name);
+}
+
 bool LogdexFs::IsReservedName(NodeId parent, std::string_view name) const {
-  return VirtualChild(parent, name).has_value() || derived_.Has(parent, name);
+  if (VirtualChild(parent, name).has_value()) return true;
+  std::optional<DerivedSpec> spec = DerivedChild(parent, name);
+  return spec.has_value() && !spec->pass_writes;
 }
 
 void LogdexFs::StartBackground(fuse_session* se) {
@@ -94,6 +118,8 @@ StatusInputs LogdexFs::CurrentStatus() const {
   in.mounted_at = mounted_at_;
   in.nodes = inodes_->counts();
   in.derived_nodes = derived_.node_count();
+  in.pi_stores = index_.is_open() ? index_.pi_views().Report()
+                                  : std::vector<recovery::PiViews::StoreReport>();
   in.fs_exhaustion = inodes_->exhaustion();
   in.descriptor_limit = limit_;
   in.descriptors_open = OpenDescriptorCount();
@@ -123,7 +149,12 @@ absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id) {
 
 absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(const RequestCaller& who, NodeId parent,
                                                     const char* name) {
-  if (auto derived = derived_.Lookup(parent, name)) return *std::move(derived);
+  if (derived_.IsCandidate(name)) {
+    if (std::optional<std::string> dir = DirPathOf(parent)) {
+      if (auto derived = derived_.Lookup(parent, *dir, name)) return *std::move(derived);
+    }
+  }
+  if (IsDerived(parent)) return PosixError(DirPathOf(parent) ? ENOENT : ENOTDIR, name);
   if (std::optional<VirtualId> v = VirtualChild(parent, name)) {
     absl::StatusOr<struct stat> st = StatVirtual(*v);
     if (!st.ok()) return st.status();
@@ -210,6 +241,28 @@ absl::StatusOr<struct statvfs> LogdexFs::DoStatfs(NodeId /*id*/) {
 }
 
 absl::Status LogdexFs::DoAccess(const RequestCaller& who, NodeId id, int mask) {
+  if (IsDerived(id)) {
+    // A pi view answers for the backing file it passes writes to.
+    std::optional<DerivedFiles::NodeInfo> info = derived_.Info(id);
+    if (info && info->spec.pass_writes) {
+      if ((mask & W_OK) && config_.read_only) return PosixError(EROFS, "read-only mount");
+      if (mask == F_OK) return absl::OkStatus();
+      AsCaller as(who.Get());
+      if (!as.status().ok()) return as.status();
+      const std::string path = info->path();
+      if (::faccessat(root_.get(), path.c_str(), mask, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0) {
+        return absl::OkStatus();
+      }
+      if (errno != ENOENT) return PosixError(errno, "access");
+      // No backing file yet: reading is allowed; writing needs the directory.
+      if (!(mask & W_OK)) return absl::OkStatus();
+      if (::faccessat(root_.get(), info->dir.empty() ? "." : info->dir.c_str(), W_OK | X_OK,
+                      AT_EACCESS) == 0 || errno == ENOENT) {
+        return absl::OkStatus();
+      }
+      return PosixError(errno, "access");
+    }
+  }
   if (!IsBacking(id)) {
     if (mask & W_OK) return PosixError(EACCES, "virtual nodes are read-only");
     if ((mask & X_OK) && id != kLogdexDirId) return PosixError(EACCES, "not executable");

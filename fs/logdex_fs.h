@@ -38,6 +38,7 @@
 #include "fs/kernel_notifier.h"
 #include "fs/kernel_timeouts.h"
 #include "fs/mount_options.h"
+#include "fs/pi_view_files.h"
 #include "fs/status_files.h"
 
 namespace logdex::fs {
@@ -128,13 +129,28 @@ class LogdexFs {
   // Looks up `name` in the backing directory `dir` with the thread's
   // credentials (the caller's, under AsCaller) and records one lookup.
   absl::StatusOr<fuse_entry_param> LookupBacking(const NodeFd& dir, const char* name);
-  // Whether `name` in `parent` is a virtual or derived node (hiding any
-  // backing entry of that name).
+  // The path (relative to the log dir) of directory node `dir`, backing or
+  // derived; nullopt if unknown.
+  std::optional<std::string> DirPathOf(NodeId dir) const;
+  // What `name` in directory `parent` is when derived (index.ndjson, a pi
+  // view), looking the path up only for candidate names.
+  std::optional<DerivedSpec> DerivedChild(NodeId parent, std::string_view name) const;
+  // Whether `name` in `parent` is a virtual or derived node that cannot be
+  // changed (hiding any backing entry of that name). Derived names that
+  // pass writes through (a pi view) are not.
   bool IsReservedName(NodeId parent, std::string_view name) const;
+  // The backing directory for a derived directory node (a pi store's index/
+  // the store lacks): made now, as the caller, so a change in it can pass
+  // through.
+  absl::StatusOr<NodeFd> MaterializeDir(NodeId dir);
+  // For a derived file that passes writes through: the backing file of the
+  // same path opened with `flags` (created 0600 if missing and O_CREAT), as
+  // the thread's credentials allow; its directory made if it is derived.
+  absl::StatusOr<UniqueFd> OpenPassThrough(NodeId id, int flags);
   // The backing directory `parent`, after checking that entry `name` of it
   // may be changed: EPERM inside /.logdex, `virtual_errno` if `name` is a
   // virtual node, EROFS under -o ro.
-  absl::StatusOr<NodeFd> WritableDir(NodeId parent, const char* name, int virtual_errno) const;
+  absl::StatusOr<NodeFd> WritableDir(NodeId parent, const char* name, int virtual_errno);
   // Attributes of a fixed virtual node.
   absl::StatusOr<struct stat> StatVirtual(VirtualId id);
   StatusInputs CurrentStatus() const;
@@ -146,6 +162,8 @@ class LogdexFs {
   KernelNotifier notifier_;  // before derived_ and index_: both queue here
   DerivedFiles derived_;     // before index_: its update listener calls derived_
   IndexHolder index_;
+  const NodeFd root_;        // the log dir, pinned for the mount's life
+  PiViewFiles pi_files_;     // after index_ and root_, which it uses
   BackgroundTasks background_;
   const uid_t uid_;  // owner of the log dir root, shown for virtual nodes
   const gid_t gid_;

@@ -78,16 +78,85 @@ bool OnlyClearsSetIdBits(mode_t from, mode_t to) {
 }  // namespace
 
 absl::StatusOr<NodeFd> LogdexFs::WritableDir(NodeId parent, const char* name,
-                                            int virtual_errno) const {
-  if (!IsBacking(parent)) return PosixError(EPERM, "virtual directories cannot be changed");
+                                            int virtual_errno) {
+  const bool derived_dir = IsDerived(parent) && DirPathOf(parent).has_value();
+  if (!IsBacking(parent) && !derived_dir) {
+    return PosixError(EPERM, "virtual directories cannot be changed");
+  }
   if (IsReservedName(parent, name)) return PosixError(virtual_errno, "virtual nodes cannot be changed");
   if (config_.read_only) return PosixError(EROFS, "read-only mount");
+  if (derived_dir) return MaterializeDir(parent);
   return Backing(parent);
+}
+
+absl::StatusOr<NodeFd> LogdexFs::MaterializeDir(NodeId dir) {
+  std::optional<DerivedFiles::NodeInfo> info = derived_.Info(dir);
+  if (!info || info->spec.kind != DerivedSpec::Kind::kDirectory || info->parent == 0) {
+    return PosixError(ESTALE, "derived directory");
+  }
+  absl::StatusOr<NodeFd> store = Backing(info->parent);
+  if (!store.ok()) return store.status();
+  // With the thread's credentials (the caller's, under AsCaller): what pi
+  // itself would do, `mkdir -m 0700 index`.
+  if (::mkdirat(store->get(), info->name.c_str(), 0700) != 0 && errno != EEXIST) {
+    return PosixError(errno, "mkdir of a pi store's index directory");
+  }
+  // A backing node for it from now on (the kernel is told its entry for the
+  // name is stale), so what is made inside has a real parent.
+  UniqueFd fd(::openat(store->get(), info->name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return PosixError(errno, "open of a pi store's index directory");
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return PosixError(errno, "fstat");
+  if (!S_ISDIR(st.st_mode)) return PosixError(ENOTDIR, "a pi store's index");
+  const NodeId id = inodes_->Remember(info->parent, info->name, std::move(fd), st);
+  notifier_.InvalidateEntry(info->parent, info->name);
+  return inodes_->Open(id);
+}
+
+absl::StatusOr<UniqueFd> LogdexFs::OpenPassThrough(NodeId id, int flags) {
+  std::optional<DerivedFiles::NodeInfo> info = derived_.Info(id);
+  if (!info || !info->spec.pass_writes) return PosixError(EACCES, "not a pass-through file");
+  const std::string path = info->path();
+  if ((flags & O_CREAT) && !info->dir.empty()) {
+    struct stat st;
+    if (::fstatat(root_.get(), info->dir.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
+        ::mkdirat(root_.get(), info->dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return PosixError(errno, "mkdir of a pi store's index directory");
+    }
+  }
+  const int open_flags = BackingOpenFlags(flags) | O_NOFOLLOW | (flags & O_CREAT);
+  const int root = root_.get();
+  UniqueFd fd = inodes_->OpenRetrying(
+      [root, &path, open_flags] { return ::openat(root, path.c_str(), open_flags, 0600); });
+  if (!fd.valid()) return PosixError(errno, "open of a pi index");
+  return fd;
 }
 
 absl::StatusOr<struct stat> LogdexFs::DoSetattr(const RequestCaller& who, NodeId id,
                                                 const struct stat& attr, int to_set,
                                                 FileHandle* handle) {
+  if (IsDerived(id)) {
+    // A pi view: truncate, chmod, chown and utimens go to the backing file.
+    std::optional<DerivedFiles::NodeInfo> info = derived_.Info(id);
+    if (!info || !info->spec.pass_writes || info->spec.kind != DerivedSpec::Kind::kFile) {
+      return PosixError(EACCES, "virtual nodes cannot be changed");
+    }
+    if (config_.read_only) return PosixError(EROFS, "read-only mount");
+    {
+      AsCaller as(who.Get());
+      if (!as.status().ok()) return as.status();
+      const std::string path = info->path();
+      UniqueFd fd(::openat(root_.get(), path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd.valid()) return PosixError(errno, "setattr of a pi index");
+      struct stat st;
+      if (::fstat(fd.get(), &st) != 0) return PosixError(errno, "fstat");
+      const NodeFd backing(std::make_shared<const UniqueFd>(std::move(fd)), id, st.st_ino,
+                           st.st_mode & S_IFMT);
+      const int open_fd = handle != nullptr ? handle->fd() : -1;
+      if (absl::Status s = Setattrs(backing, attr, to_set, open_fd); !s.ok()) return s;
+    }
+    return derived_.Getattr(id);
+  }
   if (!IsBacking(id)) return PosixError(EACCES, "virtual nodes cannot be changed");
   if (config_.read_only) return PosixError(EROFS, "read-only mount");
   absl::StatusOr<NodeFd> node = Backing(id);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -23,7 +24,24 @@ bool OpensForWriting(int flags) {
 absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id, int flags) {
   OpenResult r;
   if (IsDerived(id)) {
-    if (OpensForWriting(flags)) return PosixError(EACCES, "derived files are read-only");
+    std::optional<DerivedFiles::NodeInfo> info = derived_.Info(id);
+    if (!info) return PosixError(ESTALE, "open of a forgotten node");
+    if (info->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
+    if (OpensForWriting(flags)) {
+      if (!info->spec.pass_writes) return PosixError(EACCES, "derived files are read-only");
+      // A pi view: writes go to the backing file (SPEC §5), as the caller.
+      if (config_.read_only) return PosixError(EROFS, "read-only mount");
+      absl::StatusOr<UniqueFd> fd;
+      {
+        AsCaller as(who.Get());
+        if (!as.status().ok()) return as.status();
+        fd = OpenPassThrough(id, flags | O_CREAT);
+      }
+      if (!fd.ok()) return fd.status();
+      r.handle = std::make_unique<BackingFileHandle>(*std::move(fd));
+      r.direct_io = true;  // the node's reads are the view's; keep no pages
+      return r;
+    }
     // direct_io: every read comes here and is answered from the handle's
     // version as it is now. Through the page cache, reads are cut at the
     // kernel's cached size, and that can lag behind a size a stat already
@@ -102,6 +120,21 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
     for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
     return dir;
   }
+  if (IsDerived(id)) {  // a derived directory (a pi store's missing index/)
+    std::optional<std::string> path = DirPathOf(id);
+    if (!path) return PosixError(ENOTDIR, "opendir");
+    const std::string parent = path->find('/') == std::string::npos
+                                   ? std::string()
+                                   : path->substr(0, path->rfind('/'));
+    struct stat up;
+    const ino_t up_ino = ::fstatat(root_.get(), parent.empty() ? "." : parent.c_str(), &up,
+                                   AT_SYMLINK_NOFOLLOW) == 0
+                             ? up.st_ino
+                             : root_.ino();
+    dir->entries = {DirEntry{".", static_cast<ino_t>(id), S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
+    for (DirEntry& e : derived_.Entries(*path)) dir->entries.push_back(std::move(e));
+    return dir;
+  }
   if (!IsBacking(id)) return PosixError(ENOTDIR, "opendir");
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
@@ -113,7 +146,9 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
       ::fstatat(node->get(), "..", &up, AT_SYMLINK_NOFOLLOW) == 0 ? up.st_ino : node->ino();
   dir->entries = {DirEntry{".", node->ino(), S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
   for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
-  for (DirEntry& e : derived_.Entries(id)) dir->entries.push_back(std::move(e));
+  std::optional<std::string> path = DirPathOf(id);
+  std::vector<DirEntry> derived = path ? derived_.Entries(*path) : std::vector<DirEntry>();
+  for (const DirEntry& e : derived) dir->entries.push_back(e);
   absl::StatusOr<std::vector<DirEntry>> listed;
   {
     AsCaller as(who.Get());  // reading a directory needs the caller's read permission
@@ -125,7 +160,10 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
   }
   if (!listed.ok()) return listed.status();
   for (DirEntry& e : *listed) {
-    if (IsReservedName(id, e.name)) continue;  // hidden by a virtual node
+    if (VirtualChild(id, e.name).has_value()) continue;  // hidden by a virtual node
+    const bool shown = std::any_of(derived.begin(), derived.end(),
+                                   [&e](const DirEntry& d) { return d.name == e.name; });
+    if (shown) continue;  // listed once, as the derived file that hides it
     dir->entries.push_back(std::move(e));
   }
   return dir;

@@ -16,6 +16,8 @@
 #include "absl/strings/match.h"
 #include "fs/mount_options.h"
 #include "fs/mount_session.h"
+#include "fs/rebuild_command.h"
+#include "fs/verify_command.h"
 #include "index/canonical_writer.h"
 #include "index/scan_options.h"
 
@@ -31,6 +33,15 @@ constexpr char kUsage[] =
     "      is ready when the command returns. `logdex mount --help` lists options.\n"
     "  index LOGDIR [--sources=LIST]\n"
     "      Print the canonical index of LOGDIR on stdout (no mount needed).\n"
+    "  verify LOGDIR [--json]\n"
+    "      Check every frame of every log file, and every pi store's\n"
+    "      index/offsets.jsonl against what pi's rebuild would write (no mount\n"
+    "      needed). Exit 0 clean, 1 damage or drift found, 2 could not run.\n"
+    "  rebuild LOGDIR [--dry-run]\n"
+    "      Rewrite each pi store's index/offsets.jsonl that differs from what pi's\n"
+    "      rebuild would write, safely (shadow copy, checked, fsynced, renamed into\n"
+    "      place; the previous copy kept as offsets.jsonl.bak). Exit 0 all right,\n"
+    "      1 something left unrepaired, 2 could not run.\n"
     "\n"
     "Unmount with `fusermount3 -u MOUNTPOINT`.\n"
     "Exit status: 0 ok, 1 failed while running, 2 bad arguments or paths.\n";
@@ -169,11 +180,14 @@ int main(int argc, char** argv) {
   absl::string_view command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (IsHelp(command)) {  // everything: the commands, then each one's options
-    std::printf("%s\n%s\n%s", kUsage, kMountUsage, kIndexUsage);
+    std::printf("%s\n%s\n%s\n%s\n%s", kUsage, kMountUsage, kIndexUsage,
+                logdex::fs::VerifyUsage(), logdex::fs::RebuildUsage());
     return 0;
   }
   if (command == "mount") return MountCommand(args);
   if (command == "index") return IndexCommand(args);
+  if (command == "verify") return logdex::fs::VerifyCommand(args);
+  if (command == "rebuild") return logdex::fs::RebuildCommand(args);
   std::fprintf(stderr, "logdex: unknown command '%s' (see logdex --help)\n", argv[1]);
   return 2;
 }

@@ -36,7 +36,9 @@ void Draw(std::FILE* tty, const std::string& text, size_t* last_len) {
 
 }  // namespace
 
-absl::Status OpenIndexWithProgress(IndexHolder* holder, std::FILE* tty) {
+absl::Status RunWithProgressLine(std::FILE* tty, const std::function<std::string()>& text,
+                                 const std::function<absl::Status()>& work,
+                                 const std::function<std::string(const absl::Status&)>& final_text) {
   absl::Mutex mu;
   bool done = false;
   size_t last_len = 0;
@@ -45,36 +47,39 @@ absl::Status OpenIndexWithProgress(IndexHolder* holder, std::FILE* tty) {
     for (;;) {
       mu.AwaitWithTimeout(absl::Condition(&done), kRedrawInterval);
       if (done) return;
-      Draw(tty, ProgressText(holder->Progress()), &last_len);
+      Draw(tty, text(), &last_len);
     }
   });
-  const absl::Time start = absl::Now();
-  absl::Status s = holder->Open();
+  absl::Status s = work();
   {
     absl::MutexLock lock(&mu);
     done = true;
   }
   drawer.join();
-  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  std::string final_text;
-  if (!s.ok()) {
-    final_text = absl::StrFormat("logdex mount: opening the index failed: %s", s.message());
-  } else {
-    const IndexReport r = holder->Report();
-    std::string how = "built from the logs";
-    if (r.start && r.start->kind == recovery::StartKind::kReused) {
-      how = absl::StrFormat("reused the cache (%d rows checked, %d files rescanned)",
-                            r.start->rows_checked, r.start->files_rescanned);
-    } else if (r.start && r.start->kind != recovery::StartKind::kBuilt) {
-      how = absl::StrFormat("built from the logs (cache not used: %s)", r.start->detail);
-    }
-    final_text = absl::StrFormat("logdex mount: index ready: %d rows from %d log files, %s in %.1f s",
-                                 r.rows, r.stats.log_files, how, seconds);
-  }
-  Draw(tty, final_text, &last_len);
+  Draw(tty, final_text(s), &last_len);
   std::fputc('\n', tty);
   std::fflush(tty);
   return s;
+}
+
+absl::Status OpenIndexWithProgress(IndexHolder* holder, std::FILE* tty) {
+  const absl::Time start = absl::Now();
+  return RunWithProgressLine(
+      tty, [holder] { return ProgressText(holder->Progress()); }, [holder] { return holder->Open(); },
+      [holder, start](const absl::Status& s) -> std::string {
+        const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+        if (!s.ok()) return absl::StrFormat("logdex mount: opening the index failed: %s", s.message());
+        const IndexReport r = holder->Report();
+        std::string how = "built from the logs";
+        if (r.start && r.start->kind == recovery::StartKind::kReused) {
+          how = absl::StrFormat("reused the cache (%d rows checked, %d files rescanned)",
+                                r.start->rows_checked, r.start->files_rescanned);
+        } else if (r.start && r.start->kind != recovery::StartKind::kBuilt) {
+          how = absl::StrFormat("built from the logs (cache not used: %s)", r.start->detail);
+        }
+        return absl::StrFormat("logdex mount: index ready: %d rows from %d log files, %s in %.1f s",
+                               r.rows, r.stats.log_files, how, seconds);
+      });
 }
 
 }  // namespace logdex::fs

@@ -1,6 +1,7 @@
 #include "fs/status_files.h"
 
 #include <algorithm>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -30,21 +31,7 @@ absl::string_view Name(FrameError e) {
 
 // Appends `text` as a JSON string, replacing bytes that are not UTF-8.
 void AppendJson(absl::string_view text, std::string* out) {
-  std::string clean;
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char* start = p;
-    if (*p < 0x80) {
-      ++p;
-    } else if (!index::SkipUtf8Sequence(p, end)) {
-      clean += "\xEF\xBF\xBD";  // U+FFFD
-      ++p;
-      continue;
-    }
-    clean.append(reinterpret_cast<const char*>(start), p - start);
-  }
-  index::AppendJsonString(std::string_view(clean), out);
+  index::AppendJsonString(index::ReplaceInvalidUtf8(std::string_view(text.data(), text.size())), out);
 }
 
 std::string JsonString(absl::string_view text) {
@@ -94,6 +81,54 @@ std::string RenderCache(const StatusInputs& in) {
       r.last_save ? absl::StrCat(absl::ToUnixSeconds(*r.last_save)) : "null", r.saves,
       r.save_errors, r.last_save_error.empty() ? "null" : JsonString(r.last_save_error),
       c.save_interval_seconds);
+}
+
+// Stores listed one by one in status.json: those whose backing copy drifted
+// or whose rows stop early, at most this many (the counts cover them all).
+constexpr size_t kMaxListedStores = 100;
+
+bool Noteworthy(const recovery::PiViews::StoreReport& r) {
+  return r.drift.differs() || r.stop.reason != index::PiStopReason::kNone;
+}
+
+std::string RenderPiStores(const StatusInputs& in) {
+  uint64_t drifted = 0, stopped = 0, damaged = 0, listed = 0;
+  std::map<std::string, uint64_t> by_kind = {{"missing", 0}, {"stale", 0}, {"ghost_rows", 0}, {"wrong_rows", 0}};
+  std::string stores;
+  for (const recovery::PiViews::StoreReport& r : in.pi_stores) {
+    if (r.drift.differs()) {
+      ++drifted;
+      ++by_kind[std::string(r.drift.kind())];
+    }
+    if (r.stop.reason != index::PiStopReason::kNone) ++stopped;
+    if (r.stop.damage) ++damaged;
+    if (!Noteworthy(r) || listed >= kMaxListedStores) continue;
+    ++listed;
+    const std::string_view drift_kind = r.drift.kind();
+    const std::string_view reason = index::PiStopReasonName(r.stop.reason);
+    const std::string_view action = index::PiActionName(r.stop.action);
+    absl::StrAppendFormat(
+        &stores,
+        "%s\n      {\"store\": %s, \"rows\": %d, \"drift\": \"%s\", \"backing_rows\": %d, "
+        "\"missing_rows\": %d, \"ghost_rows\": %d, \"wrong_rows\": %d, \"stop\": \"%s\", "
+        "\"pi_action\": \"%s\", \"damage\": %s, \"segment\": %s, \"byte_offset\": %d}",
+        listed == 1 ? "" : ",", JsonString(r.store.empty() ? "." : r.store), r.rows,
+        absl::string_view(drift_kind.data(), drift_kind.size()), r.drift.backing_rows,
+        r.drift.missing_rows, r.drift.ghost_rows, r.drift.wrong_rows,
+        absl::string_view(reason.data(), reason.size()),
+        absl::string_view(action.data(), action.size()), r.stop.damage ? "true" : "false",
+        r.stop.reason == index::PiStopReason::kNone ? "null" : JsonString(r.stop.segment),
+        r.stop.byte_offset);
+  }
+  if (!stores.empty()) stores += "\n    ";
+  std::string kinds;
+  for (const auto& [kind, n] : by_kind) {
+    absl::StrAppendFormat(&kinds, "%s\"%s\": %d", kinds.empty() ? "" : ", ", kind, n);
+  }
+  return absl::StrFormat(
+      "{\"stores\": %d, \"drifted\": %d, \"drift_by_kind\": {%s}, \"stopped\": %d, "
+      "\"damaged\": %d, \"listed\": [%s]}",
+      in.pi_stores.size(), drifted, kinds, stopped, damaged, stores);
 }
 
 std::string RenderOptions(const MountConfig& c) {
@@ -192,6 +227,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"derived_nodes\": %d,\n"
       "  \"descriptors\": %s,\n"
       "  \"credentials\": \"%s\",\n"
+      "  \"pi\": %s,\n"
       "  \"mount_options\": %s\n"
       "}\n",
       warnings.empty() ? "ok" : "degraded", warning_list, JsonString(c.log_dir),
@@ -199,7 +235,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
       st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
-      in.credentials, RenderOptions(c));
+      in.credentials, RenderPiStores(in), RenderOptions(c));
 }
 
 std::string RenderMetricsProm(const StatusInputs& in) {
@@ -323,6 +359,32 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   absl::StrAppendFormat(&out, "logdex_bytes_scanned %d\n", st.bytes_scanned);
   gauge("logdex_build_seconds", "Duration of the last index build.", "gauge");
   absl::StrAppendFormat(&out, "logdex_build_seconds %.6f\n", st.build_seconds);
+  gauge("logdex_pi_stores", "pi session stores (v2) in the log dir.", "gauge");
+  absl::StrAppendFormat(&out, "logdex_pi_stores %d\n", in.pi_stores.size());
+  gauge("logdex_pi_stores_drifted",
+        "pi stores whose backing index/offsets.jsonl differs from what pi's rebuild would write, "
+        "by the worst kind of difference.",
+        "gauge");
+  std::map<std::string, uint64_t> drift_kinds = {{"missing", 0}, {"stale", 0}, {"ghost_rows", 0}, {"wrong_rows", 0}};
+  std::map<std::string, uint64_t> stop_reasons;
+  for (const recovery::PiViews::StoreReport& p : in.pi_stores) {
+    if (p.drift.differs()) ++drift_kinds[std::string(p.drift.kind())];
+    if (p.stop.reason != index::PiStopReason::kNone) ++stop_reasons[std::string(index::PiStopReasonName(p.stop.reason))];
+  }
+  for (const auto& [kind, n] : drift_kinds) {
+    absl::StrAppendFormat(&out, "logdex_pi_stores_drifted{kind=\"%s\"} %d\n", kind, n);
+  }
+  gauge("logdex_pi_stores_stopped",
+        "pi stores whose rows stop before the end of their segments, by why.", "gauge");
+  for (index::PiStopReason reason :
+       {index::PiStopReason::kTornTail, index::PiStopReason::kMissingNewline,
+        index::PiStopReason::kBadFrame, index::PiStopReason::kCoordinates,
+        index::PiStopReason::kEntrySeq, index::PiStopReason::kOversized,
+        index::PiStopReason::kInvalidUtf8, index::PiStopReason::kUnreadable}) {
+    const std::string name(index::PiStopReasonName(reason));
+    absl::StrAppendFormat(&out, "logdex_pi_stores_stopped{reason=\"%s\"} %d\n", name,
+                          stop_reasons[name]);
+  }
   gauge("logdex_known_nodes", "Backing nodes the kernel currently holds.", "gauge");
   absl::StrAppendFormat(&out, "logdex_known_nodes %d\n", in.nodes.nodes);
   gauge("logdex_derived_nodes", "Nodes of index.ndjson versions the kernel may still hold.", "gauge");

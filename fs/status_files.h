@@ -15,6 +15,7 @@
 #include "fs/descriptor_limit.h"
 #include "fs/index_holder.h"
 #include "fs/inode_table.h"
+#include "recovery/pi_views.h"
 #include "fs/mount_options.h"
 
 namespace logdex::fs {
@@ -28,6 +29,7 @@ struct StatusInputs {
   index::ExhaustionLog::Summary fs_exhaustion;  // the mount's own failed opens
   DescriptorLimit descriptor_limit;
   int64_t descriptors_open = -1;    // -1: could not count
+  std::vector<recovery::PiViews::StoreReport> pi_stores;  // once the index is open
   std::string credentials;          // "caller" (root daemon) or "daemon"
   uint64_t notifications_sent = 0;  // invalidations sent to the kernel
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
@@ -88,6 +89,17 @@ absl::Status LiveIndex::StartWatching() {
   return absl::OkStatus();
 }
 
+void LiveIndex::SetChangeListener(ChangeListener* listener) {
+  absl::MutexLock lock(&listener_mu_);
+  listener_ = listener;
+}
+
+void LiveIndex::TellListener(ChangeFeed feed) {
+  if (feed.empty()) return;
+  absl::MutexLock lock(&listener_mu_);
+  if (listener_ != nullptr) listener_->OnChanges(feed);
+}
+
 absl::Status LiveIndex::Build() {
   const absl::Time start = absl::Now();
   absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_);
@@ -95,7 +107,7 @@ absl::Status LiveIndex::Build() {
     if (absl::IsResourceExhausted(tree.status())) exhaustion_.Note();
     return tree.status();
   }
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   files_total_ = tree->files.size();
   files_done_ = 0;
   bytes_done_ = 0;
@@ -140,11 +152,16 @@ absl::Status LiveIndex::Build() {
   Publish(std::move(store));
   version_.fetch_add(1);
   PublishStats();
+  ChangeFeed feed;
+  feed.everything = true;
+  feed_ = ChangeFeed();
+  lock.Release();
+  TellListener(std::move(feed));
   return absl::OkStatus();
 }
 
 IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   RowStore store;
   files_.clear();
   store_paths_.clear();
@@ -166,6 +183,9 @@ IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
   IndexUpdate u = ApplyLocked(all);
   u.old_size = 0;
   version_.fetch_add(1);
+  ChangeFeed feed = std::exchange(feed_, ChangeFeed());
+  lock.Release();
+  TellListener(std::move(feed));
   return u;
 }
 
@@ -183,7 +203,7 @@ IndexUpdate LiveIndex::Refresh() {
     const uint64_t size = current_->Size();
     return {size, size, false};
   }
-  absl::MutexLock lock(&mu_);
+  absl::ReleasableMutexLock lock(&mu_);
   // What could not be opened before is looked at again now; what still
   // cannot goes back on the list.
   for (const std::string& p : retry_) {
@@ -197,10 +217,15 @@ IndexUpdate LiveIndex::Refresh() {
   pending_retries_.store(0);
   const IndexUpdate u = ApplyLocked(changes);
   if (u.changed()) version_.fetch_add(1);
+  ChangeFeed feed = std::exchange(feed_, ChangeFeed());
+  lock.Release();
+  TellListener(std::move(feed));
   return u;
 }
 
 IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
+  feed_.everything |= changes.everything;
+  feed_.paths.insert(feed_.paths.end(), changes.paths.begin(), changes.paths.end());
   IndexUpdate u;
   u.old_size = current_->Size();
   bool regen = false;
@@ -300,6 +325,7 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (known == files_.end()) return false;
     RemoveFile(rel);
+    feed_.files.emplace_back(rel, ChangeFeed::Kind::kRemoved);
     return true;  // its rows disappeared
   }
   if (known == files_.end()) {
@@ -309,6 +335,7 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
     store_paths_.push_back(rel);
     if (!ScanInto(rec, rec.store_id)) return false;
     files_.emplace(rel, std::move(rec));
+    feed_.files.emplace_back(rel, ChangeFeed::Kind::kAdded);
     return false;  // a new file's rows go at the end
   }
   FileRecord& rec = known->second;
@@ -331,9 +358,10 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
     store_paths_.push_back(rel);
     if (!ScanInto(again, again.store_id)) return false;  // the old rows stay until then
     rec = std::move(again);
+    feed_.files.emplace_back(rel, ChangeFeed::Kind::kReplaced);
     return true;
   }
-  ScanInto(rec, rec.store_id);
+  if (ScanInto(rec, rec.store_id)) feed_.files.emplace_back(rel, ChangeFeed::Kind::kAppended);
   return false;
 }
 

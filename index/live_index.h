@@ -76,6 +76,26 @@ struct ResourceReport {
   uint64_t unwatched_dirs = 0;        // past the inotify watch limit
 };
 
+// What one update found, for the files derived from the log dir beside the
+// index (pi offsets views): which log files changed how, and which paths the
+// tree watcher named (log files or not: directories, a pi store's own
+// index/offsets.jsonl).
+struct ChangeFeed {
+  enum class Kind { kAdded, kAppended, kReplaced, kRemoved };
+  std::vector<std::pair<std::string, Kind>> files;
+  std::vector<std::string> paths;
+  bool everything = false;  // the whole tree was looked at (a build, a restore, no watcher)
+  bool empty() const { return files.empty() && paths.empty() && !everything; }
+};
+
+// Told about every update, after it is applied, on the updating thread (one
+// at a time). It may read the log dir and the index, not change them.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  virtual void OnChanges(const ChangeFeed& feed) = 0;
+};
+
 // A consistent copy of the index for saving: files in store-id order (a
 // run's file_id is a position in `files`), runs in index order.
 struct IndexSnapshot {
@@ -91,6 +111,10 @@ class LiveIndex {
   // Starts watching the tree. Without a watcher (it failed, or this was never
   // called) every Refresh() rescans the whole tree by stat.
   absl::Status StartWatching();
+
+  // The listener told about every update from now on (null: none). Set it
+  // before the first Build or Restore; it must outlive this index.
+  void SetChangeListener(ChangeListener* listener) ABSL_LOCKS_EXCLUDED(listener_mu_);
 
   // Replaces everything with a fresh canonical build.
   absl::Status Build();
@@ -140,6 +164,8 @@ class LiveIndex {
   void Publish(RowStore store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Looks at `rel` again at the next Refresh (it could not be opened).
   void RetryLater(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands the feed gathered by an update to the listener (call without mu_).
+  void TellListener(ChangeFeed feed) ABSL_LOCKS_EXCLUDED(mu_, listener_mu_);
   void PublishStats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string log_dir_;
@@ -159,6 +185,11 @@ class LiveIndex {
   // the current version only once the update is known not to regenerate, so
   // a version about to be superseded never gains rows of the new contents.
   std::vector<Run> staged_ ABSL_GUARDED_BY(mu_);
+  ChangeFeed feed_ ABSL_GUARDED_BY(mu_);  // of the update in progress
+
+  // One listener call at a time; the listener may read the index (mu_).
+  absl::Mutex listener_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  ChangeListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
   ExhaustionLog exhaustion_;
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};

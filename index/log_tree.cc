@@ -92,6 +92,9 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
       }
       if (type == DT_DIR) {
         if (at_root && name == ".logdex") continue;  // hidden by the virtual one
+        if (name == "segments") {
+          tree.pi_stores.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
+        }
         pending.push_back(dir.rel + std::string(name) + "/");
         continue;
       }
@@ -110,6 +113,7 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
   }
   std::sort(tree.files.begin(), tree.files.end(),
             [](const LogFile& a, const LogFile& b) { return a.rel_path < b.rel_path; });
+  std::sort(tree.pi_stores.begin(), tree.pi_stores.end());
   return tree;
 }
 

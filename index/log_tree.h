@@ -34,6 +34,10 @@ struct LogTree {
   // (index/exhaustion.h), relative paths ("" for the root): what lies below
   // them is unknown, not gone.
   std::vector<std::string> exhausted_dirs;
+  // pi session stores (v2): directories that hold a directory named
+  // `segments` ("" for the log dir itself), relative paths in canonical
+  // order. A store may have no segment files yet.
+  std::vector<std::string> pi_stores;
 };
 
 bool IsLogFileName(std::string_view name);

@@ -4,6 +4,7 @@
 #define LOGDEX_INDEX_UTF8_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace logdex::index {
@@ -47,6 +48,28 @@ inline bool IsValidUtf8(std::string_view s) {
     }
   }
   return true;
+}
+
+// `s` with every byte that does not start a valid sequence replaced by
+// U+FFFD: what reports (status.json, verify --json) show for paths that are
+// not UTF-8.
+inline std::string ReplaceInvalidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char* start = p;
+    if (*p < 0x80) {
+      ++p;
+    } else if (!SkipUtf8Sequence(p, end)) {
+      out += "\xEF\xBF\xBD";
+      ++p;
+      continue;
+    }
+    out.append(reinterpret_cast<const char*>(start), static_cast<size_t>(p - start));
+  }
+  return out;
 }
 
 }  // namespace logdex::index

@@ -3,7 +3,9 @@
 #include "fs/derived_files.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "fs/kernel_notifier.h"
@@ -48,6 +50,7 @@ class FakeSource : public DerivedSource {
     }
     return VersionPtr(current);
   }
+  DerivedPerms Permissions() override { return DerivedPerms{0444, 0, 0}; }
   // A regeneration: a new version with `text`.
   void Regenerate(const std::string& text) {
     auto next = std::make_shared<TextVersion>(current->generation() + 1);
@@ -65,10 +68,10 @@ class DerivedFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     source_.current->Append("row1\n");
-    files_.Add(kRootId, "index.ndjson", &source_, 0, 0);
+    files_.Add("", "index.ndjson", DerivedSpec{DerivedSpec::Kind::kFile, &source_, false});
   }
   NodeId Lookup() {
-    auto e = files_.Lookup(kRootId, "index.ndjson");
+    auto e = files_.Lookup(kRootId, "", "index.ndjson");
     EXPECT_TRUE(e.has_value() && e->ok());
     return e.has_value() && e->ok() ? (*e)->ino : 0;
   }
@@ -89,10 +92,50 @@ class DerivedFilesTest : public ::testing::Test {
 };
 
 TEST_F(DerivedFilesTest, OnlyRegisteredNamesAreDerivedFiles) {
-  EXPECT_TRUE(files_.Has(kRootId, "index.ndjson"));
-  EXPECT_FALSE(files_.Has(kRootId, "other.ndjson"));
-  EXPECT_FALSE(files_.Lookup(kRootId, "other.ndjson").has_value());
-  EXPECT_FALSE(files_.Lookup(kLogdexDirId, "index.ndjson").has_value());
+  EXPECT_TRUE(files_.Find("", "index.ndjson").has_value());
+  EXPECT_TRUE(files_.IsCandidate("index.ndjson"));
+  EXPECT_FALSE(files_.IsCandidate("other.ndjson"));
+  EXPECT_FALSE(files_.Lookup(kRootId, "", "other.ndjson").has_value());
+  EXPECT_FALSE(files_.Lookup(123, "sub", "index.ndjson").has_value());
+}
+
+TEST_F(DerivedFilesTest, AResolverAddsPathsThatComeAndGo) {
+  FakeSource store;
+  store.current->Append("s1\n");
+  bool exists = true;
+  files_.SetResolver(
+      [&](std::string_view dir, std::string_view name) -> std::optional<DerivedSpec> {
+        if (exists && dir == "s/index" && name == "offsets.jsonl") {
+          return DerivedSpec{DerivedSpec::Kind::kFile, &store, true};
+        }
+        if (exists && dir == "s" && name == "index") {
+          return DerivedSpec{DerivedSpec::Kind::kDirectory, &store, true};
+        }
+        return std::nullopt;
+      },
+      [&](std::string_view dir) {
+        return exists && dir == "s" ? std::vector<std::string>{"index"} : std::vector<std::string>{};
+      },
+      {"offsets.jsonl", "index"});
+  EXPECT_TRUE(files_.IsCandidate("offsets.jsonl"));
+  auto dir = files_.Lookup(50, "s", "index");
+  ASSERT_TRUE(dir.has_value() && dir->ok());
+  EXPECT_TRUE(S_ISDIR((*dir)->attr.st_mode));
+  ASSERT_EQ(files_.Entries("s").size(), 1u);
+  EXPECT_EQ(files_.Entries("s")[0].ino, static_cast<ino_t>((*dir)->ino));
+  const std::optional<DerivedFiles::NodeInfo> info = files_.Info((*dir)->ino);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->path(), "s/index");
+  EXPECT_EQ(info->parent, 50u);
+  auto file = files_.Lookup((*dir)->ino, "s/index", "offsets.jsonl");
+  ASSERT_TRUE(file.has_value() && file->ok());
+  EXPECT_TRUE(files_.Info((*file)->ino)->spec.pass_writes);
+  absl::StatusOr<std::unique_ptr<FileHandle>> h = files_.Open((*file)->ino);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(ReadAll(**h), "s1\n");
+  exists = false;  // the store went: the names are not derived any more
+  EXPECT_FALSE(files_.Lookup((*dir)->ino, "s/index", "offsets.jsonl").has_value());
+  EXPECT_TRUE(files_.Entries("s").empty());
 }
 
 TEST_F(DerivedFilesTest, ALookupNeverOpensTheSourceAndGetattrDoes) {
@@ -159,12 +202,12 @@ TEST_F(DerivedFilesTest, AnOldNodeGoesWhenTheKernelForgetsIt) {
 TEST_F(DerivedFilesTest, ReaddirShowsTheCurrentNodesNumber) {
   const NodeId first = Lookup();
   Size(first);
-  ASSERT_EQ(files_.Entries(kRootId).size(), 1u);
-  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(first));
+  ASSERT_EQ(files_.Entries("").size(), 1u);
+  EXPECT_EQ(files_.Entries("")[0].ino, static_cast<ino_t>(first));
   source_.Regenerate("new1\n");
   const NodeId second = Lookup();
-  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(second));
-  EXPECT_TRUE(files_.Entries(kLogdexDirId).empty());
+  EXPECT_EQ(files_.Entries("")[0].ino, static_cast<ino_t>(second));
+  EXPECT_TRUE(files_.Entries("sub").empty());
 }
 
 TEST_F(DerivedFilesTest, AChangeFoundOutsideARequestMovesTheName) {
@@ -172,7 +215,7 @@ TEST_F(DerivedFilesTest, AChangeFoundOutsideARequestMovesTheName) {
   Size(first);
   source_.Regenerate("new1\n");
   files_.Changed(&source_, source_.current, 0);
-  EXPECT_EQ(files_.Entries(kRootId)[0].ino, static_cast<ino_t>(Lookup()));
+  EXPECT_EQ(files_.Entries("")[0].ino, static_cast<ino_t>(Lookup()));
   EXPECT_NE(Lookup(), first);
 }
 

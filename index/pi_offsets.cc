@@ -1,0 +1,457 @@
+#include "index/pi_offsets.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "index/crc32c.h"
+#include "index/json_string.h"
+#include "index/json_validator.h"
+#include "index/pi_frame.h"
+#include "index/pi_offsets_format.h"
+#include "index/utf8.h"
+
+namespace logdex::index {
+namespace {
+
+namespace pf = pi_format;
+
+constexpr size_t kChunk = size_t{1} << 20;
+// A buffer grown past this for a long line is released after the segment.
+constexpr size_t kKeepBuffer = size_t{16} << 20;
+
+ssize_t PreadFull(int fd, char* dst, size_t n, uint64_t offset) {
+  for (;;) {
+    const ssize_t r = pread(fd, dst, n, static_cast<off_t>(offset));
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+// Valid UTF-8 but for a multi-byte character cut short at the very end: what
+// a reader sees of a line a writer is still appending.
+bool IsCutUtf8(std::string_view s) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = s.size();
+  size_t cont = 0;
+  while (i > 0 && cont < 3 && (b[i - 1] & 0xC0) == 0x80) {
+    --i;
+    ++cont;
+  }
+  if (i == 0) return false;
+  const unsigned char lead = b[i - 1];
+  const size_t need = lead >= 0xC2 && lead <= 0xDF   ? 2
+                      : lead >= 0xE0 && lead <= 0xEF ? 3
+                      : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                     : 0;
+  if (need == 0 || cont + 1 >= need) return false;
+  if (cont >= 1) {
+    const unsigned char c = b[i];
+    if ((lead == 0xE0 && c < 0xA0) || (lead == 0xED && c > 0x9F) || (lead == 0xF0 && c < 0x90) ||
+        (lead == 0xF4 && c > 0x8F)) {
+      return false;
+    }
+  }
+  return IsValidUtf8(s.substr(0, i - 1));
+}
+
+// The line minus its '\n', minus any '\r's before it (Rust's
+// trim_end_matches('\n').trim_end_matches('\r')).
+std::string_view FrameText(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+void AppendPiOffsetRow(const PiOffsetRow& row, std::string* out) {
+  auto u64 = [out](uint64_t v) {
+    char digits[20];
+    char* p = digits + sizeof digits;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    out->append(p, static_cast<size_t>(digits + sizeof digits - p));
+  };
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  char crc[8];
+  for (int i = 0; i < 8; ++i) crc[i] = kHex[(row.crc32c >> (28 - 4 * i)) & 15];
+  out->append("{\"schema\":\"");
+  out->append(pf::kOffsetIndexSchema);
+  out->append("\",\"entrySeq\":");
+  u64(row.entry_seq);
+  out->append(",\"entryId\":");
+  AppendJsonString(row.entry_id, out);
+  out->append(",\"segmentSeq\":");
+  u64(row.segment_seq);
+  out->append(",\"frameSeq\":");
+  u64(row.frame_seq);
+  out->append(",\"byteOffset\":");
+  u64(row.byte_offset);
+  out->append(",\"byteLength\":");
+  u64(row.byte_length);
+  out->append(",\"crc32c\":\"");
+  out->append(crc, 8);
+  out->append("\",\"state\":\"");
+  out->append(pf::kActiveState);
+  out->append("\"}\n");
+}
+
+std::string_view PiStopReasonName(PiStopReason reason) {
+  switch (reason) {
+    case PiStopReason::kNone: return "none";
+    case PiStopReason::kTornTail: return "torn_tail";
+    case PiStopReason::kMissingNewline: return "missing_newline";
+    case PiStopReason::kBadFrame: return "bad_frame";
+    case PiStopReason::kCoordinates: return "coordinates";
+    case PiStopReason::kEntrySeq: return "entry_seq";
+    case PiStopReason::kOversized: return "oversized";
+    case PiStopReason::kInvalidUtf8: return "invalid_utf8";
+    case PiStopReason::kUnreadable: return "unreadable";
+  }
+  return "unknown";
+}
+
+std::string_view PiActionName(PiAction action) {
+  switch (action) {
+    case PiAction::kNone: return "none";
+    case PiAction::kTruncate: return "truncate";
+    case PiAction::kHeal: return "heal";
+    case PiAction::kFail: return "fail";
+  }
+  return "unknown";
+}
+
+bool ParsePiSegmentName(std::string_view name, uint64_t* seq) {
+  if (!name.ends_with(pf::kSegmentExtension)) return false;
+  std::string_view stem = name.substr(0, name.size() - pf::kSegmentExtension.size());
+  if (stem.starts_with('+')) stem.remove_prefix(1);
+  if (stem.empty()) return false;
+  uint64_t v = 0;
+  for (const char c : stem) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *seq = v;
+  return true;
+}
+
+absl::StatusOr<std::vector<PiSegment>> ListPiSegments(int segments_dir_fd) {
+  // A description of our own, so the caller's fd keeps its position.
+  const int fd = openat(segments_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "open segments/");
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    close(fd);
+    return absl::ErrnoToStatus(err, "list segments/");
+  }
+  absl::Cleanup close_dir = [dir] { closedir(dir); };
+  std::vector<PiSegment> out;
+  for (;;) {
+    errno = 0;
+    const dirent* e = readdir(dir);
+    if (e == nullptr) {
+      if (errno != 0) return absl::ErrnoToStatus(errno, "list segments/");
+      break;
+    }
+    uint64_t seq;
+    if (ParsePiSegmentName(e->d_name, &seq)) out.push_back({seq, e->d_name});
+  }
+  std::sort(out.begin(), out.end(), [](const PiSegment& a, const PiSegment& b) {
+    return a.seq != b.seq ? a.seq < b.seq : a.name < b.name;
+  });
+  return out;
+}
+
+// ---- the scan ----
+
+namespace {
+
+// One segment file's lines from an offset, with bounded memory: the line
+// being read (at most kMaxLineBytes) plus a read chunk.
+class SegmentLines {
+ public:
+  enum class Got { kLine, kEof, kOversized, kError };
+
+  void Begin(int fd, uint64_t offset) {
+    fd_ = fd;
+    base_ = offset;
+    start_ = have_ = searched_ = 0;
+  }
+  void End() {
+    fd_ = -1;
+    if (buf_.size() > kKeepBuffer) buf_ = std::string();
+  }
+  int error() const { return error_; }
+
+  // The next line into *line ('\n' included when *terminated; only the
+  // file's last line can lack it). A line of kMaxLineBytes without '\n' is
+  // a line only when the file ends there, else kOversized. At least
+  // kJsonPadding readable bytes follow every line returned.
+  Got Next(std::string_view* line, bool* terminated) {
+    for (;;) {
+      const size_t avail = have_ - start_;
+      const size_t limit = std::min<size_t>(avail, pf::kMaxLineBytes);
+      if (searched_ < limit) {
+        const char* from = buf_.data() + start_;
+        const void* nl = std::memchr(from + searched_, '\n', limit - searched_);
+        if (nl != nullptr) {
+          return Take(static_cast<size_t>(static_cast<const char*>(nl) - from) + 1, true, line,
+                      terminated);
+        }
+        searched_ = limit;
+      }
+      if (avail >= pf::kMaxLineBytes) {
+        if (avail > pf::kMaxLineBytes) return Got::kOversized;
+        char probe;  // is there more after the limit?
+        const ssize_t r = PreadFull(fd_, &probe, 1, base_ + have_);
+        if (r < 0) return Failed();
+        if (r > 0) return Got::kOversized;
+        return Take(avail, false, line, terminated);
+      }
+      if (start_ > 0) {  // keep only the line being assembled
+        std::memmove(buf_.data(), buf_.data() + start_, avail);
+        base_ += start_;
+        have_ = avail;
+        start_ = 0;
+      }
+      const size_t need = have_ + kChunk + kJsonPadding;
+      if (buf_.size() < need) {  // doubling, but never far past one line and a chunk
+        buf_.resize(std::max(
+            need, std::min(buf_.size() * 2, size_t{pf::kMaxLineBytes} + kChunk + kJsonPadding)));
+      }
+      const ssize_t n = PreadFull(fd_, buf_.data() + have_, kChunk, base_ + have_);
+      if (n < 0) return Failed();
+      if (n == 0) return avail == 0 ? Got::kEof : Take(avail, false, line, terminated);
+      have_ += static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  Got Take(size_t len, bool terminated, std::string_view* line, bool* out_terminated) {
+    *line = std::string_view(buf_.data() + start_, len);
+    *out_terminated = terminated;
+    start_ += len;
+    searched_ = 0;
+    return Got::kLine;
+  }
+  Got Failed() {
+    error_ = errno;
+    return Got::kError;
+  }
+
+  int fd_ = -1;
+  std::string buf_;      // bytes of the file from base_
+  uint64_t base_ = 0;    // file offset of buf_[0]
+  size_t start_ = 0;     // first byte of the next line in buf_
+  size_t have_ = 0;      // valid bytes in buf_
+  size_t searched_ = 0;  // bytes after start_ known to hold no '\n'
+  int error_ = 0;        // errno of a kError
+};
+
+}  // namespace
+
+struct PiStoreScanner::Impl {
+  SegmentLines lines;
+  PiFrameParser parser;
+  PiFrame frame;
+  PiOffsetRow row;
+
+  // Reads pos's segment from pos.offset on, emitting rows and moving pos.
+  // Returns true when the scan stops in it (*stop set), false when the
+  // segment was read to its end. `check_size`: fail if the file is now
+  // shorter than pos.offset (a resume into a segment that shrank).
+  absl::StatusOr<bool> ScanSegment(int segments_fd, bool last, bool check_size, PiScanPosition& pos,
+                                   const std::function<void(const PiOffsetRow&)>& on_row,
+                                   PiStop* stop);
+};
+
+absl::StatusOr<bool> PiStoreScanner::Impl::ScanSegment(
+    int segments_fd, bool last, bool check_size, PiScanPosition& pos,
+    const std::function<void(const PiOffsetRow&)>& on_row, PiStop* stop) {
+  const PiSegment& seg = pos.segments[pos.segment_index];
+  auto stop_here = [&](PiStopReason reason, PiAction action, bool damage, std::string detail) {
+    stop->reason = reason;
+    stop->action = action;
+    stop->segment_seq = seg.seq;
+    stop->segment = seg.name;
+    stop->byte_offset = pos.offset;
+    stop->damage = damage;
+    stop->detail = std::move(detail);
+    return true;
+  };
+  auto unreadable = [&](std::string_view what, int err) {
+    return stop_here(PiStopReason::kUnreadable, PiAction::kFail, true,
+                     std::string(what) + ": " + std::strerror(err));
+  };
+
+  // Regular files only, never through a symlink, never blocking on a FIFO.
+  struct stat st;
+  if (fstatat(segments_fd, seg.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return unreadable("stat", errno);
+  if (!S_ISREG(st.st_mode))
+    return stop_here(PiStopReason::kUnreadable, PiAction::kFail, true, "not a regular file");
+  const int fd =
+      openat(segments_fd, seg.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return unreadable("open", errno);
+  absl::Cleanup close_fd = [this, fd] {
+    lines.End();
+    close(fd);
+  };
+  if (fstat(fd, &st) != 0) return unreadable("stat", errno);
+  if (!S_ISREG(st.st_mode))
+    return stop_here(PiStopReason::kUnreadable, PiAction::kFail, true, "not a regular file");
+  if (check_size && static_cast<uint64_t>(st.st_size) < pos.offset) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "pi store: segments/%s is shorter (%d bytes) than where the last scan ended (%d)", seg.name,
+        st.st_size, pos.offset));
+  }
+
+  lines.Begin(fd, pos.offset);
+  for (;;) {
+    std::string_view line;
+    bool terminated = false;
+    switch (lines.Next(&line, &terminated)) {
+      case SegmentLines::Got::kEof: return false;
+      case SegmentLines::Got::kError: return unreadable("read", lines.error());
+      case SegmentLines::Got::kOversized:
+        return stop_here(PiStopReason::kOversized, PiAction::kFail, true,
+                         absl::StrFormat("no '\\n' within %d bytes", pf::kMaxLineBytes));
+      case SegmentLines::Got::kLine: break;
+    }
+    if (!simdjson::validate_utf8(line.data(), line.size())) {  // strict, as Rust's from_utf8
+      const bool writing = last && !terminated && IsCutUtf8(line);
+      return stop_here(PiStopReason::kInvalidUtf8, PiAction::kFail, !writing, "not valid UTF-8");
+    }
+    if (IsPiBlankLine(line)) {
+      // An unterminated blank tail stays unread: more bytes may make it the
+      // start of a frame line, which a full scan would read whole.
+      if (!terminated) return false;
+      pos.offset += line.size();
+      continue;
+    }
+    const PiFrameError err = parser.Parse(FrameText(line), &frame, /*padded=*/true);
+    if (err != PiFrameError::kNone) {
+      std::string detail(PiFrameErrorName(err));
+      if (!parser.detail().empty()) detail += " \"" + parser.detail() + "\"";
+      return terminated
+                 ? stop_here(PiStopReason::kBadFrame, PiAction::kFail, true, std::move(detail))
+                 : stop_here(PiStopReason::kTornTail, PiAction::kTruncate, !last,
+                             std::move(detail));
+    }
+    if (!terminated) {
+      return stop_here(PiStopReason::kMissingNewline, last ? PiAction::kHeal : PiAction::kTruncate,
+                       !last,
+                       last ? "" : "a frame without '\\n' ends a segment that is not the last");
+    }
+    if (frame.segment_seq != seg.seq || frame.frame_seq != pos.expected_frame) {
+      return stop_here(PiStopReason::kCoordinates, PiAction::kTruncate, true,
+                       absl::StrFormat("expected segmentSeq %d frameSeq %d, found %d %d", seg.seq,
+                                       pos.expected_frame, frame.segment_seq, frame.frame_seq));
+    }
+    if (pos.last_entry_seq == UINT64_MAX) {  // pi's checked_add fails the rebuild
+      return stop_here(PiStopReason::kEntrySeq, PiAction::kFail, true, "entrySeq overflow");
+    }
+    if (frame.entry_seq != pos.last_entry_seq + 1) {
+      return stop_here(PiStopReason::kEntrySeq, PiAction::kTruncate, true,
+                       absl::StrFormat("expected entrySeq %d, found %d", pos.last_entry_seq + 1,
+                                       frame.entry_seq));
+    }
+    row.entry_seq = frame.entry_seq;
+    row.entry_id.assign(frame.entry_id);
+    row.segment_seq = seg.seq;
+    row.frame_seq = pos.expected_frame;
+    row.byte_offset = pos.offset;
+    row.byte_length = line.size();
+    row.crc32c = Crc32c(line);
+    on_row(row);
+    pos.offset += line.size();
+    pos.expected_frame += 1;
+    pos.last_entry_seq = frame.entry_seq;
+    pos.rows += 1;
+  }
+}
+
+PiStoreScanner::PiStoreScanner() : impl_(std::make_unique<Impl>()) {}
+PiStoreScanner::~PiStoreScanner() = default;
+
+absl::StatusOr<PiScanResult> PiStoreScanner::Scan(
+    int store_dir_fd, const PiScanPosition& from,
+    const std::function<void(const PiOffsetRow&)>& on_row) {
+  PiScanResult result;
+  PiScanPosition& pos = result.end;
+  pos = from;
+  pos.segments.clear();
+
+  const std::string segments_name(pf::kSegmentsDir);
+  const int segments_fd =
+      openat(store_dir_fd, segments_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (segments_fd < 0 && errno != ENOENT) return absl::ErrnoToStatus(errno, "open segments/");
+  absl::Cleanup close_segments = [segments_fd] {
+    if (segments_fd >= 0) close(segments_fd);
+  };
+  if (segments_fd >= 0) {
+    absl::StatusOr<std::vector<PiSegment>> listed = ListPiSegments(segments_fd);
+    if (!listed.ok()) return listed.status();
+    pos.segments = *std::move(listed);
+  }
+  if (from.segment_index > from.segments.size() || from.segments.size() > pos.segments.size() ||
+      !std::equal(from.segments.begin(), from.segments.end(), pos.segments.begin())) {
+    return absl::FailedPreconditionError(
+        "pi store: segments/ no longer starts with the segments scanned before");
+  }
+  if (pos.segment_index ==
+      from.segments.size()) {  // past the old end: new segments from their start
+    pos.offset = 0;
+    pos.expected_frame = 1;
+  }
+
+  bool check_size = pos.offset > 0;
+  while (pos.segment_index < pos.segments.size()) {
+    const bool last = pos.segment_index + 1 == pos.segments.size();
+    absl::StatusOr<bool> stopped =
+        impl_->ScanSegment(segments_fd, last, check_size, pos, on_row, &result.stop);
+    if (!stopped.ok()) return stopped.status();
+    if (*stopped || last) break;  // at the end, stay in the last segment: appends go there
+    check_size = false;
+    pos.segment_index += 1;
+    pos.offset = 0;
+    pos.expected_frame = 1;
+  }
+  return result;
+}
+
+absl::StatusOr<PiScanResult> ScanPiStore(int store_dir_fd, const PiScanPosition& from,
+                                         const std::function<void(const PiOffsetRow&)>& on_row) {
+  PiStoreScanner scanner;
+  return scanner.Scan(store_dir_fd, from, on_row);
+}
+
+absl::StatusOr<PiDerivedIndex> DerivePiOffsets(int store_dir_fd) {
+  PiDerivedIndex out;
+  PiStoreScanner scanner;
+  absl::StatusOr<PiScanResult> r =
+      scanner.Scan(store_dir_fd, PiScanPosition(),
+                   [&out](const PiOffsetRow& row) { AppendPiOffsetRow(row, &out.bytes); });
+  if (!r.ok()) return r.status();
+  out.stop = std::move(r->stop);
+  out.end = std::move(r->end);
+  out.rows = out.end.rows;
+  return out;
+}
+
+}  // namespace logdex::index

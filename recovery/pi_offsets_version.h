@@ -1,0 +1,49 @@
+// One version of a pi store's `index/offsets.jsonl` as the mount serves it
+// (SPEC §5; index/file_version.h for the rule every version follows): the
+// rows pi's rebuild would write (index/pi_offsets.h), rendered on read.
+//
+// The pi views (pi_views.h) are the one writer: they append rows while the
+// version is current (pi appended frames) and make a new version when the
+// segments changed in any other way. Readers may read any version from any
+// thread; they share mu_, the writer takes it to append.
+#ifndef LOGDEX_RECOVERY_PI_OFFSETS_VERSION_H_
+#define LOGDEX_RECOVERY_PI_OFFSETS_VERSION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "index/file_version.h"
+#include "index/pi_offsets.h"
+
+namespace logdex::recovery {
+
+class PiOffsetsVersion final : public index::FileVersion {
+ public:
+  explicit PiOffsetsVersion(uint64_t generation);
+
+  uint64_t Size() const override ABSL_LOCKS_EXCLUDED(mu_);
+  void Read(uint64_t offset, uint64_t length, std::string* out) const override
+      ABSL_LOCKS_EXCLUDED(mu_);
+  int64_t ChangedNs() const override { return changed_ns_.load(std::memory_order_acquire); }
+  uint64_t RowCount() const ABSL_LOCKS_EXCLUDED(mu_);
+  // All bytes, rendered (for comparing with the backing copy).
+  std::string Bytes() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The writer's side (pi_views.h), never on a superseded version.
+  void Append(const std::vector<index::PiOffsetRow>& rows) ABSL_LOCKS_EXCLUDED(mu_);
+  void Supersede() { MarkSuperseded(); }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<index::PiOffsetRow> rows_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> ends_ ABSL_GUARDED_BY(mu_);  // rendered end offset of each row
+  std::atomic<int64_t> changed_ns_;
+};
+
+}  // namespace logdex::recovery
+
+#endif  // LOGDEX_RECOVERY_PI_OFFSETS_VERSION_H_
