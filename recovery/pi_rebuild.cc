@@ -19,34 +19,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "index/crc32c.h"
+#include "index/unique_fd.h"
 
 namespace logdex::recovery {
 namespace {
 
-// An owned fd, closed when it goes out of scope.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now, reporting the error close(2) may carry for written data.
-  int Close() { return close(std::exchange(fd_, -1)); }
-
- private:
-  int fd_ = -1;
-};
+using index::UniqueFd;
 
 // This abseil's string_view is its own type, not std::string_view.
 absl::string_view A(std::string_view s) { return absl::string_view(s.data(), s.size()); }
@@ -69,7 +47,7 @@ absl::Status Errno(int err, std::string_view what, std::string_view path) {
 std::string In(std::string_view dir, std::string_view name) { return absl::StrCat(A(dir), "/", A(name)); }
 
 // Opens directory `name` of `parent`. Missing: with `create`, makes it
-// kPiDirMode (and makes that durable); otherwise returns an invalid Fd.
+// kPiDirMode (and makes that durable); otherwise returns an invalid UniqueFd.
 // A directory that cannot be opened: say plainly when it is a symlink (which
 // O_DIRECTORY | O_NOFOLLOW reports as ENOTDIR) or not a directory at all.
 absl::Status DirError(int err, int parent, std::string_view path, const char* name) {
@@ -81,15 +59,15 @@ absl::Status DirError(int err, int parent, std::string_view path, const char* na
   return Errno(err, "cannot open directory", path);
 }
 
-absl::StatusOr<Fd> OpenDir(int parent, const char* name, bool create) {
-  Fd fd(openat(parent, name, kDirFlags));
+absl::StatusOr<UniqueFd> OpenDir(int parent, const char* name, bool create) {
+  UniqueFd fd(openat(parent, name, kDirFlags));
   if (fd.valid()) return fd;
   if (errno != ENOENT) return DirError(errno, parent, name, name);
-  if (!create) return Fd();
+  if (!create) return UniqueFd();
   if (mkdirat(parent, name, kPiDirMode) != 0 && errno != EEXIST) {
     return Errno(errno, "cannot create directory", name);
   }
-  fd = Fd(openat(parent, name, kDirFlags));
+  fd = UniqueFd(openat(parent, name, kDirFlags));
   if (!fd.valid()) return DirError(errno, parent, name, name);
   // Exactly 0700 whatever the umask (PI_FORMAT §1.4).
   if (fchmod(fd.get(), kPiDirMode) != 0) return Errno(errno, "cannot chmod", name);
@@ -204,16 +182,16 @@ bool CrcField(std::string_view line, uint32_t* crc) {
 
 // The file of segment `seq`: the canonical 16-digit name pi writes, else
 // whichever listed name has that number (PI_FORMAT §1.3).
-absl::StatusOr<std::pair<Fd, std::string>> OpenSegment(int segments_fd, uint64_t seq) {
+absl::StatusOr<std::pair<UniqueFd, std::string>> OpenSegment(int segments_fd, uint64_t seq) {
   std::string name = absl::StrFormat("%016d.seg", seq);
-  Fd fd(openat(segments_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(openat(segments_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) {
     absl::StatusOr<std::vector<index::PiSegment>> listed = index::ListPiSegments(segments_fd);
     if (listed.ok()) {
       for (const index::PiSegment& s : *listed) {
         if (s.seq != seq) continue;
         name = s.name;
-        fd = Fd(openat(segments_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+        fd = UniqueFd(openat(segments_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
         break;
       }
     }
@@ -231,7 +209,7 @@ absl::Status RemoveIfThere(int dir, const char* name, std::string_view path) {
 // Our own temp files left by a run that was killed. Only unlinks what is
 // there, so an already-clean store is not touched (no new mtime).
 void RemoveLeftovers(int store_fd) {
-  absl::StatusOr<Fd> tmp = OpenDir(store_fd, kPiTmpDir, /*create=*/false);
+  absl::StatusOr<UniqueFd> tmp = OpenDir(store_fd, kPiTmpDir, /*create=*/false);
   if (!tmp.ok() || !tmp->valid()) return;
   for (const char* name : {kRebuildShadowFile, kRebuildBackupTemp}) {
     struct stat st;
@@ -240,17 +218,17 @@ void RemoveLeftovers(int store_fd) {
 }
 
 // pi's lock: shared (a dry run) or exclusive. Returns the fd holding it; an
-// invalid Fd when there is no lock file and `create` is false;
+// invalid UniqueFd when there is no lock file and `create` is false;
 // kUnavailable when someone else holds it. *created: this call made the file.
-absl::StatusOr<Fd> LockStore(int store_fd, bool exclusive, bool create, bool* created = nullptr) {
+absl::StatusOr<UniqueFd> LockStore(int store_fd, bool exclusive, bool create, bool* created = nullptr) {
   constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-  Fd fd(openat(store_fd, kPiLockFile, kFlags));
+  UniqueFd fd(openat(store_fd, kPiLockFile, kFlags));
   if (!fd.valid() && errno == ENOENT) {
-    if (!create) return Fd();
-    fd = Fd(openat(store_fd, kPiLockFile, kFlags | O_CREAT | O_EXCL, kPiFileMode));
+    if (!create) return UniqueFd();
+    fd = UniqueFd(openat(store_fd, kPiLockFile, kFlags | O_CREAT | O_EXCL, kPiFileMode));
     if (fd.valid() && fchmod(fd.get(), kPiFileMode) != 0) return Errno(errno, "cannot chmod", kPiLockFile);
     if (fd.valid() && created != nullptr) *created = true;
-    if (!fd.valid() && errno == EEXIST) fd = Fd(openat(store_fd, kPiLockFile, kFlags));
+    if (!fd.valid() && errno == EEXIST) fd = UniqueFd(openat(store_fd, kPiLockFile, kFlags));
   }
   if (!fd.valid()) return Errno(errno, "cannot open", kPiLockFile);
   struct stat st;
@@ -293,13 +271,13 @@ absl::StatusOr<bool> Look(int store_fd, const PiRebuildOptions& options, PiStore
 }
 
 // Opens the store one component at a time, none of them a symlink.
-absl::StatusOr<Fd> OpenStore(int root_fd, std::string_view rel) {
-  Fd dir(openat(root_fd, ".", kDirFlags));
+absl::StatusOr<UniqueFd> OpenStore(int root_fd, std::string_view rel) {
+  UniqueFd dir(openat(root_fd, ".", kDirFlags));
   if (!dir.valid()) return Errno(errno, "cannot open", "the log dir");
   if (rel.empty()) return dir;
   for (absl::string_view part : absl::StrSplit(A(rel), '/')) {
     const std::string name(part);
-    Fd next(openat(dir.get(), name.c_str(), kDirFlags));
+    UniqueFd next(openat(dir.get(), name.c_str(), kDirFlags));
     if (!next.valid()) return DirError(errno, dir.get(), name, name.c_str());
     dir = std::move(next);
   }
@@ -340,11 +318,11 @@ bool WritesRowsBeforeStop(const index::PiStop& stop) {
 }
 
 absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
-  absl::StatusOr<Fd> dir = OpenDir(store_dir_fd, kPiIndexDir, /*create=*/false);
+  absl::StatusOr<UniqueFd> dir = OpenDir(store_dir_fd, kPiIndexDir, /*create=*/false);
   if (!dir.ok()) return dir.status();
   if (!dir->valid()) return std::nullopt;
   const std::string path = In(kPiIndexDir, kPiIndexFile);
-  Fd fd(openat(dir->get(), kPiIndexFile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  UniqueFd fd(openat(dir->get(), kPiIndexFile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) return std::nullopt;
   if (!fd.valid()) return Errno(errno, "cannot open", path);
   struct stat st;
@@ -358,9 +336,9 @@ absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
 
 absl::Status CheckPiRowCrcs(int store_dir_fd, std::string_view rows) {
   if (rows.empty()) return absl::OkStatus();
-  Fd segments(openat(store_dir_fd, kPiSegmentsDir, kDirFlags));
+  UniqueFd segments(openat(store_dir_fd, kPiSegmentsDir, kDirFlags));
   if (!segments.valid()) return DirError(errno, store_dir_fd, kPiSegmentsDir, kPiSegmentsDir);
-  Fd segment;
+  UniqueFd segment;
   std::string segment_path;
   uint64_t segment_seq = 0;
   std::string frame;
@@ -408,9 +386,9 @@ absl::Status CheckPiRowCrcs(int store_dir_fd, std::string_view rows) {
 absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const RebuildStepHook& after_step,
                             PiReplaceProgress* progress) {
   *progress = PiReplaceProgress();
-  absl::StatusOr<Fd> index_dir = OpenDir(store_dir_fd, kPiIndexDir, /*create=*/true);
+  absl::StatusOr<UniqueFd> index_dir = OpenDir(store_dir_fd, kPiIndexDir, /*create=*/true);
   if (!index_dir.ok()) return index_dir.status();
-  absl::StatusOr<Fd> tmp_dir = OpenDir(store_dir_fd, kPiTmpDir, /*create=*/true);
+  absl::StatusOr<UniqueFd> tmp_dir = OpenDir(store_dir_fd, kPiTmpDir, /*create=*/true);
   if (!tmp_dir.ok()) return tmp_dir.status();
   const int index_fd = index_dir->get(), tmp_fd = tmp_dir->get();
   const std::string shadow = In(kPiTmpDir, kRebuildShadowFile);
@@ -420,7 +398,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
 
   // 3. The shadow: a fresh inode (a leftover may have any mode), 0600.
   if (absl::Status s = RemoveIfThere(tmp_fd, kRebuildShadowFile, shadow); !s.ok()) return s;
-  Fd out(
+  UniqueFd out(
       openat(tmp_fd, kRebuildShadowFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kPiFileMode));
   if (!out.valid()) return Errno(errno, "cannot create", shadow);
   // Until the rename the shadow is ours to remove, on every error return.
@@ -432,7 +410,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
   Step(after_step, RebuildStep::kShadowWritten);
 
   // 4. Re-read by name: what a reader of the renamed file would get.
-  Fd in(openat(tmp_fd, kRebuildShadowFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd in(openat(tmp_fd, kRebuildShadowFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!in.valid()) return Errno(errno, "cannot reopen", shadow);
   if (absl::Status s = CompareFile(in.get(), derived, shadow); !s.ok()) return s;
   if (absl::Status s = CheckPiRowCrcs(store_dir_fd, derived); !s.ok()) {
@@ -486,7 +464,7 @@ PiStoreReport RebuildPiStore(int root_fd, std::string_view rel, const PiRebuildO
     r.error = std::move(s);
     return r;
   };
-  absl::StatusOr<Fd> store = OpenStore(root_fd, rel);
+  absl::StatusOr<UniqueFd> store = OpenStore(root_fd, rel);
   if (!store.ok()) return fail(store.status());
   // Held until this function returns: what is derived, compared and replaced
   // is what pi would see. A store without a lock file is first looked at
@@ -496,7 +474,7 @@ PiStoreReport RebuildPiStore(int root_fd, std::string_view rel, const PiRebuildO
   // it, so when it is still ours to make, no pi that locks has touched the
   // store since the look; when it appeared meanwhile, the store is looked at
   // again under the lock.
-  absl::StatusOr<Fd> lock = LockStore(store->get(), !options.dry_run, /*create=*/false);
+  absl::StatusOr<UniqueFd> lock = LockStore(store->get(), !options.dry_run, /*create=*/false);
   if (!lock.ok()) return absl::IsUnavailable(lock.status()) ? locked(lock.status()) : fail(lock.status());
   std::string derived;
   for (;;) {

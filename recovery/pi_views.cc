@@ -66,9 +66,7 @@ PiViews::PiViews(std::string log_dir)
     : log_dir_(std::move(log_dir)),
       root_fd_(::open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
 
-PiViews::~PiViews() {
-  if (root_fd_ >= 0) ::close(root_fd_);
-}
+PiViews::~PiViews() = default;
 
 std::shared_ptr<const PiOffsetsVersion> PiViews::Current(std::string_view store) const {
   absl::MutexLock lock(&mu_);
@@ -132,7 +130,7 @@ void PiViews::OnChanges(const index::ChangeFeed& feed) {
     // A directory that appeared (stores below it are new) or went (stores
     // below it are gone).
     struct stat st;
-    if (root_fd_ >= 0 && ::fstatat(root_fd_, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+    if (root_fd_.valid() && ::fstatat(root_fd_.get(), path.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISDIR(st.st_mode)) {
       for (std::string& s : Discover(path)) todo.try_emplace(std::move(s), false);
     }
@@ -150,8 +148,8 @@ void PiViews::Forget(const std::string& store) {
 }
 
 void PiViews::Check(const std::string& store, bool rewritten) {
-  if (root_fd_ < 0) return;
-  const int fd = ::openat(root_fd_, store.empty() ? "." : store.c_str(),
+  if (!root_fd_.valid()) return;
+  const int fd = ::openat(root_fd_.get(), store.empty() ? "." : store.c_str(),
                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) Forget(store);

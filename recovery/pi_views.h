@@ -33,6 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "index/live_index.h"
 #include "index/pi_offsets.h"
+#include "index/unique_fd.h"
 #include "recovery/pi_drift.h"
 #include "recovery/pi_offsets_version.h"
 
@@ -95,7 +96,7 @@ class PiViews : public index::ChangeListener {
   std::vector<std::string> Discover(const std::string& rel) const;
 
   const std::string log_dir_;
-  const int root_fd_;
+  const index::UniqueFd root_fd_;
   index::PiStoreScanner scanner_;  // OnChanges only (one call at a time)
 
   mutable absl::Mutex mu_;
