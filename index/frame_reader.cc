@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "index/crc32c.h"
+#include "index/file_io.h"
 #include "index/frame_splitter.h"
 #include "index/json_validator.h"
 #include "index/row.h"
@@ -18,15 +19,6 @@ namespace {
 constexpr size_t kChunk = size_t{1} << 20;
 // Buffers grown past this for a long line are released after the file.
 constexpr size_t kKeepBuffer = size_t{16} << 20;
-
-// Reads up to n bytes at offset, retrying on EINTR. Returns bytes read (0 at
-// EOF) or -1 with errno set.
-ssize_t PreadFull(int fd, char* dst, size_t n, uint64_t offset) {
-  for (;;) {
-    const ssize_t r = pread(fd, dst, n, static_cast<off_t>(offset));
-    if (r >= 0 || errno != EINTR) return r;
-  }
-}
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "index/crc32c.h"
+#include "index/file_io.h"
 #include "index/json_string.h"
 #include "index/json_validator.h"
 #include "index/pi_frame.h"
@@ -29,13 +30,6 @@ namespace pf = pi_format;
 constexpr size_t kChunk = size_t{1} << 20;
 // A buffer grown past this for a long line is released after the segment.
 constexpr size_t kKeepBuffer = size_t{16} << 20;
-
-ssize_t PreadFull(int fd, char* dst, size_t n, uint64_t offset) {
-  for (;;) {
-    const ssize_t r = pread(fd, dst, n, static_cast<off_t>(offset));
-    if (r >= 0 || errno != EINTR) return r;
-  }
-}
 
 // Valid UTF-8 but for a multi-byte character cut short at the very end: what
 // a reader sees of a line a writer is still appending.

@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "index/crc32c.h"
+#include "index/file_io.h"
 #include "index/unique_fd.h"
 
 namespace logdex::recovery {
@@ -96,29 +97,19 @@ absl::StatusOr<std::string> ReadAll(int fd, std::string_view path) {
   if (fstat(fd, &st) != 0) return Errno(errno, "cannot stat", path);
   if (static_cast<uint64_t>(st.st_size) > kMaxIndexBytes) return too_big();
   bytes.reserve(static_cast<size_t>(st.st_size));
-  std::string buf(kChunk, '\0');
-  for (;;) {
-    const ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno(errno, "cannot read", path);
-    if (n == 0) return bytes;
-    bytes.append(buf.data(), static_cast<size_t>(n));
-    if (bytes.size() > kMaxIndexBytes) return too_big();
+  if (!index::ReadToEnd(fd, &bytes, kMaxIndexBytes)) {
+    return errno == EFBIG ? too_big() : Errno(errno, "cannot read", path);
   }
+  return bytes;
 }
 
 // pread of exactly n bytes at `at`; false at EOF before n.
 absl::StatusOr<bool> ReadAt(int fd, uint64_t at, size_t n, std::string* out, std::string_view path) {
   out->resize(n);
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t got = pread(fd, out->data() + done, n - done, static_cast<off_t>(at + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) return Errno(errno, "cannot read", path);
-    if (got == 0) return false;
-    done += static_cast<size_t>(got);
-  }
-  return true;
+  int err;
+  const size_t got = index::PreadAll(fd, out->data(), n, at, &err);
+  if (err != 0) return Errno(err, "cannot read", path);
+  return got == n;
 }
 
 // The shadow reads back exactly as `expected`, in bounded memory.

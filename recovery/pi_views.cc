@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
+#include "index/file_io.h"
 #include "index/log_tree.h"
 
 namespace logdex::recovery {
@@ -265,14 +266,9 @@ void PiViews::Check(const std::string& store, bool rewritten) {
     if (bfd >= 0) {
       absl::Cleanup close_b = [bfd] { ::close(bfd); };
       std::string data(backing.size, '\0');
-      size_t got = 0;
-      while (got < data.size()) {
-        const ssize_t n = ::pread(bfd, data.data() + got, data.size() - got, static_cast<off_t>(got));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-      }
-      data.resize(got);
+      // A read that fails or ends early leaves the bytes before it, compared
+      // as they are.
+      data.resize(index::PreadAll(bfd, data.data(), data.size(), 0, /*error=*/nullptr));
       bytes = std::move(data);
     }
   }

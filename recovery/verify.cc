@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "index/exhaustion.h"
+#include "index/file_io.h"
 #include "index/file_scan.h"
 #include "index/log_tree.h"
 #include "index/parallel_scan.h"
@@ -263,20 +264,6 @@ void FindSkippedPaths(int root_fd, std::vector<SkippedPath>* out) {
   }
 }
 
-// Reads all of fd; false with errno set on a read error.
-bool ReadAll(int fd, std::string* out) {
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n == 0) return true;
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    out->append(buf, static_cast<size_t>(n));
-  }
-}
-
 PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
   PiStoreCheck check;
   check.path = path;
@@ -303,7 +290,7 @@ PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       check.backing = BackingState::kUnreadable;
       check.backing_error = "not a regular file";
-    } else if (!ReadAll(fd, &*backing)) {
+    } else if (!index::ReadToEnd(fd, &*backing)) {
       check.backing = BackingState::kUnreadable;
       check.backing_error = std::strerror(errno);
     } else {

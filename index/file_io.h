@@ -1,0 +1,35 @@
+// Reading files without a signal cutting the read short: the pread and
+// read-to-the-end loops the scanners, verify, the pi views and rebuild share.
+// Each caller keeps its own error policy; these only say what happened
+// (bytes read, errno).
+#ifndef LOGDEX_INDEX_FILE_IO_H_
+#define LOGDEX_INDEX_FILE_IO_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace logdex::index {
+
+// One pread(2) of up to n bytes at offset, retried on EINTR. Returns the
+// bytes read (0 at EOF, fewer than n when the file ends sooner or the kernel
+// returns less) or -1 with errno set.
+ssize_t PreadFull(int fd, char* dst, size_t n, uint64_t offset);
+
+// Reads n bytes at offset into dst, with as many pread(2)s as it takes
+// (retrying EINTR). Returns how many it read: n, or fewer when the file ends
+// first or a read fails. *error (if not null) is then that read's errno,
+// else 0; the bytes before a failed read are in dst.
+size_t PreadAll(int fd, char* dst, size_t n, uint64_t offset, int* error);
+
+// Appends fd's bytes from its file offset to its end to *out (read(2),
+// retrying EINTR). True at the end. False on a read error, with errno set and
+// the bytes before it in *out; or, with errno EFBIG, as soon as *out holds
+// more than max_bytes (so at most max_bytes plus one read chunk are held).
+bool ReadToEnd(int fd, std::string* out, uint64_t max_bytes = UINT64_MAX);
+
+}  // namespace logdex::index
+
+#endif  // LOGDEX_INDEX_FILE_IO_H_
