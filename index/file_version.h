@@ -13,11 +13,21 @@
 #ifndef LOGDEX_INDEX_FILE_VERSION_H_
 #define LOGDEX_INDEX_FILE_VERSION_H_
 
+#include <time.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
 
 namespace logdex::index {
+
+// The realtime clock in ns since the Unix epoch: what a version that changes
+// now stamps into ChangedNs().
+inline int64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 class FileVersion {
  public:

@@ -1,19 +1,8 @@
 #include "index/index_version.h"
 
-#include <time.h>
-
 #include <utility>
 
 namespace logdex::index {
-namespace {
-
-int64_t NowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 IndexVersion::IndexVersion(uint64_t generation, RowStore store)
     : FileVersion(generation), store_(std::move(store)), changed_ns_(NowNs()) {}

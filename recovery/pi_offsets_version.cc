@@ -1,22 +1,11 @@
 #include "recovery/pi_offsets_version.h"
 
-#include <time.h>
-
 #include <algorithm>
 
 namespace logdex::recovery {
-namespace {
-
-int64_t NowNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 PiOffsetsVersion::PiOffsetsVersion(uint64_t generation)
-    : FileVersion(generation), changed_ns_(NowNs()) {}
+    : FileVersion(generation), changed_ns_(index::NowNs()) {}
 
 uint64_t PiOffsetsVersion::Size() const {
   absl::ReaderMutexLock lock(&mu_);
@@ -65,7 +54,7 @@ void PiOffsetsVersion::Append(const std::vector<index::PiOffsetRow>& rows) {
     ends_.push_back((ends_.empty() ? 0 : ends_.back()) + text.size());
     rows_.push_back(row);
   }
-  changed_ns_.store(NowNs(), std::memory_order_release);
+  changed_ns_.store(index::NowNs(), std::memory_order_release);
 }
 
 }  // namespace logdex::recovery
