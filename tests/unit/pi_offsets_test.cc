@@ -8,13 +8,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "index/pi_offsets_format.h"
+#include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::index {
@@ -48,18 +47,10 @@ std::string RenderedId(std::string_view id) {
   return row.substr(from, to - from);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
 
 TEST(PiOffsetRowTest, ARowIsSerdesCompactFormInPisKeyOrder) {
-  EXPECT_EQ(
-      Render(WorkedRow1()),
-      R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":1,"entryId":"a1b2c3d4","segmentSeq":1,"frameSeq":1,"byteOffset":0,"byteLength":429,"crc32c":"50A42863","state":"active"})"
-      "\n");
+  EXPECT_EQ(Render(WorkedRow1()), testing::pi::kRow1);  // PI_FORMAT §8
 }
 
 TEST(PiOffsetRowTest, TheRowKeysAreTheDocumentedOnes) {

@@ -19,32 +19,24 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::recovery {
 namespace {
 
-// PI_FORMAT §8: a segment of two frames (861 bytes) and its two rows.
-constexpr std::string_view kFrame1 =
-    R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":1,"frameSeq":1,"entrySeq":1,"entryId":"a1b2c3d4","entryType":"message","timestamp":"2026-02-15T18:10:00.125Z","payloadSha256":"9d936797b52f746b03b8840097ddadca1fb298666cc196aded0dab44922da5bd","payloadBytes":143,"payload":{"id":"a1b2c3d4","message":{"content":"hello","role":"user","timestamp":1771179000123},"timestamp":"2026-02-15T18:10:00.123Z","type":"message"}})"
-    "\n";
-constexpr std::string_view kFrame2 =
-    R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":1,"frameSeq":2,"entrySeq":2,"entryId":"e5f6a7b8","parentEntryId":"a1b2c3d4","entryType":"session_info","timestamp":"2026-02-15T18:10:01.002Z","payloadSha256":"877c239b2b9d7fe0ca9b299fab39f1dbe26242225be56d02e38c52f7ffd60429","payloadBytes":114,"payload":{"id":"e5f6a7b8","name":"demo","parentId":"a1b2c3d4","timestamp":"2026-02-15T18:10:01.000Z","type":"session_info"}})"
-    "\n";
-constexpr std::string_view kRow1 =
-    R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":1,"entryId":"a1b2c3d4","segmentSeq":1,"frameSeq":1,"byteOffset":0,"byteLength":429,"crc32c":"50A42863","state":"active"})"
-    "\n";
-constexpr std::string_view kRow2 =
-    R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":2,"entryId":"e5f6a7b8","segmentSeq":1,"frameSeq":2,"byteOffset":429,"byteLength":432,"crc32c":"638DCC43","state":"active"})"
-    "\n";
+using testing::ReadFile;
+using testing::pi::kFrame1;
+using testing::pi::kFrame2;
+using testing::pi::kRow1;
+using testing::pi::kRow2;
+
 // Row 2 with a CRC one off: what a damaged or foreign index might hold.
 constexpr std::string_view kRow2WrongCrc =
     R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":2,"entryId":"e5f6a7b8","segmentSeq":1,"frameSeq":2,"byteOffset":429,"byteLength":432,"crc32c":"638DCC44","state":"active"})"
@@ -76,13 +68,6 @@ struct Entry {
   bool operator==(const Entry&) const = default;
 };
 using Snapshot = std::map<std::string, Entry>;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Snapshot TakeSnapshot(const std::string& root) {
   Snapshot snap;

@@ -6,31 +6,23 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "index/pi_offsets.h"
+#include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::index {
 namespace {
 
-std::string SegName(uint64_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%016llu.seg", static_cast<unsigned long long>(n));
-  return buf;
-}
+using testing::pi::SegName;
 
-// A frame line (no '\n'); hash and length are not checked by a scan.
+// A frame line (no '\n') with a payload of escaped text.
 std::string Frame(uint64_t seg, uint64_t frame, uint64_t entry, std::string_view id = "") {
-  const std::string id_json = id.empty() ? "\"e" + std::to_string(entry) + "\"" : std::string(id);
-  return R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":)" + std::to_string(seg) +
-         R"(,"frameSeq":)" + std::to_string(frame) + R"(,"entrySeq":)" + std::to_string(entry) +
-         R"(,"entryId":)" + id_json +
-         R"(,"entryType":"message","timestamp":"2026-02-15T18:10:00.125Z","payloadSha256":"0","payloadBytes":0,"payload":{"text":"h\u00e9llo \u00e9"}})";
+  return testing::pi::Frame(seg, frame, entry, id, R"({"text":"h\u00e9llo \u00e9"})");
 }
 
 // A whole store: segment files in order, each with its final bytes.

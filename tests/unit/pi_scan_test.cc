@@ -8,37 +8,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "index/crc32c.h"
 #include "index/pi_offsets.h"
-#include "index/sha256.h"
+#include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::index {
 namespace {
 
-std::string SegName(uint64_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%016llu.seg", static_cast<unsigned long long>(n));
-  return buf;
-}
-
-// A frame line as pi writes it, without its '\n'. `id` is raw JSON text.
-std::string Frame(uint64_t seg, uint64_t frame, uint64_t entry, std::string_view id = "",
-                  std::string_view payload = R"({"n":1})") {
-  const std::string id_json = id.empty() ? "\"e" + std::to_string(entry) + "\"" : std::string(id);
-  Sha256 sha;
-  return R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":)" + std::to_string(seg) +
-         R"(,"frameSeq":)" + std::to_string(frame) + R"(,"entrySeq":)" + std::to_string(entry) +
-         R"(,"entryId":)" + id_json +
-         R"(,"entryType":"message","timestamp":"2026-02-15T18:10:00.125Z","payloadSha256":")" +
-         sha.HexDigest(payload) + R"(","payloadBytes":)" + std::to_string(payload.size()) +
-         R"(,"payload":)" + std::string(payload) + "}";
-}
+using testing::pi::Frame;
+using testing::pi::SegName;
 
 struct Scanned {
   absl::Status status;

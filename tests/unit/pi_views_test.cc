@@ -11,26 +11,21 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "index/live_index.h"
 #include "index/pi_offsets.h"
+#include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::recovery {
 namespace {
 
-// A frame pi's rebuild accepts (it does not check the payload hash).
-std::string Frame(uint64_t seg, uint64_t frame, uint64_t entry, const std::string& id) {
-  return absl::StrFormat(
-      "{\"schema\":\"pi.session_store_v2.segment_frame.v1\",\"segmentSeq\":%d,\"frameSeq\":%d,"
-      "\"entrySeq\":%d,\"entryId\":\"%s\",\"entryType\":\"message\","
-      "\"timestamp\":\"2026-02-15T18:10:00.125Z\",\"payloadSha256\":\"00\",\"payloadBytes\":2,"
-      "\"payload\":{}}\n",
-      seg, frame, entry, id);
-}
+using testing::pi::SegName;
 
-std::string SegName(uint64_t seg) { return absl::StrFormat("%016d.seg", seg); }
+// A frame line, its '\n' included, with entryId `id` and an empty payload.
+std::string Frame(uint64_t seg, uint64_t frame, uint64_t entry, const std::string& id) {
+  return testing::pi::Frame(seg, frame, entry, "\"" + id + "\"", "{}") + "\n";
+}
 
 class PiViewsTest : public ::testing::Test {
  protected:

@@ -1,5 +1,6 @@
 // Test helpers: a scratch directory removed at the end of the test, and the
-// verbs the file-based tests share (write a file, make a directory, a symlink).
+// verbs the file-based tests share (write a file, make a directory, a symlink,
+// read a file back).
 #ifndef LOGDEX_TESTS_UNIT_TEMP_DIR_H_
 #define LOGDEX_TESTS_UNIT_TEMP_DIR_H_
 
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -62,6 +65,14 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The whole file at `path`; "" when it cannot be read.
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 }  // namespace logdex::testing
 

@@ -14,6 +14,7 @@
 
 #include "fs/verify_command.h"
 #include "gtest/gtest.h"
+#include "pi_fixtures.h"
 #include "simdjson.h"
 #include "temp_dir.h"
 #include "tiny_log_dir.h"
@@ -22,21 +23,12 @@ namespace logdex::recovery {
 namespace {
 
 using index::FrameError;
+using testing::ReadFile;
+using testing::pi::kFrame1;
+using testing::pi::kFrame2;
+using testing::pi::kRow1;
+using testing::pi::kRow2;
 
-// PI_FORMAT §8: a two-frame segment (861 bytes) and the offsets.jsonl pi's
-// rebuild writes for it.
-constexpr std::string_view kFrame1 =
-    R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":1,"frameSeq":1,"entrySeq":1,"entryId":"a1b2c3d4","entryType":"message","timestamp":"2026-02-15T18:10:00.125Z","payloadSha256":"9d936797b52f746b03b8840097ddadca1fb298666cc196aded0dab44922da5bd","payloadBytes":143,"payload":{"id":"a1b2c3d4","message":{"content":"hello","role":"user","timestamp":1771179000123},"timestamp":"2026-02-15T18:10:00.123Z","type":"message"}})"
-    "\n";
-constexpr std::string_view kFrame2 =
-    R"({"schema":"pi.session_store_v2.segment_frame.v1","segmentSeq":1,"frameSeq":2,"entrySeq":2,"entryId":"e5f6a7b8","parentEntryId":"a1b2c3d4","entryType":"session_info","timestamp":"2026-02-15T18:10:01.002Z","payloadSha256":"877c239b2b9d7fe0ca9b299fab39f1dbe26242225be56d02e38c52f7ffd60429","payloadBytes":114,"payload":{"id":"e5f6a7b8","name":"demo","parentId":"a1b2c3d4","timestamp":"2026-02-15T18:10:01.000Z","type":"session_info"}})"
-    "\n";
-constexpr std::string_view kRow1 =
-    R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":1,"entryId":"a1b2c3d4","segmentSeq":1,"frameSeq":1,"byteOffset":0,"byteLength":429,"crc32c":"50A42863","state":"active"})"
-    "\n";
-constexpr std::string_view kRow2 =
-    R"({"schema":"pi.session_store_v2.offset_index.v1","entrySeq":2,"entryId":"e5f6a7b8","segmentSeq":1,"frameSeq":2,"byteOffset":429,"byteLength":432,"crc32c":"638DCC43","state":"active"})"
-    "\n";
 constexpr char kSegment[] = "w.v2/segments/0000000000000001.seg";
 constexpr char kOffsets[] = "w.v2/index/offsets.jsonl";
 
@@ -103,7 +95,7 @@ class VerifyTest : public ::testing::Test {
     io.err = err;
     const int rc = fs::VerifyCommand(args, io);
     close(fd);
-    out_ = ReadAll(path);
+    out_ = ReadFile(path);
     std::rewind(err);
     err_.clear();
     char buf[4096];
@@ -111,15 +103,6 @@ class VerifyTest : public ::testing::Test {
     while ((n = std::fread(buf, 1, sizeof buf, err)) > 0) err_.append(buf, n);
     std::fclose(err);
     return rc;
-  }
-  static std::string ReadAll(const std::string& path) {
-    std::string s;
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    char buf[65536];
-    size_t n;
-    while (f != nullptr && (n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-    if (f != nullptr) std::fclose(f);
-    return s;
   }
   // Verb: the PI_FORMAT §8 store at w.v2, backing copy right.
   void WriteWorkedStore() {
@@ -268,7 +251,7 @@ TEST_F(VerifyTest, UnreadableFileAndDirectoryAreDamage) {
   scratch_.Write("report", "");
   ASSERT_EQ(chmod(scratch_.Path("report").c_str(), 0666), 0);
   EXPECT_EQ(CommandAsNobody(log_.path(), scratch_.Path("report")), 1) << "10 setuid, 11 open";
-  out_ = ReadAll(scratch_.Path("report"));
+  out_ = ReadFile(scratch_.Path("report"));
   ParseReport();
   simdjson::dom::array findings = doc_["findings"].get_array();
   ASSERT_EQ(findings.size(), 2u) << out_;
