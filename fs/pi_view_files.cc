@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "index/log_tree.h"
 #include "recovery/pi_views.h"
 
 namespace logdex::fs {
@@ -12,10 +13,6 @@ namespace {
 
 constexpr std::string_view kIndexDir = "index";
 constexpr std::string_view kOffsets = "offsets.jsonl";
-
-std::string Join(std::string_view dir, std::string_view name) {
-  return dir.empty() ? std::string(name) : std::string(dir) + "/" + std::string(name);
-}
 
 // "S/index" -> S; "index" -> "" (the log dir is the store).
 std::optional<std::string> StoreOfIndexDir(std::string_view dir) {
@@ -94,7 +91,7 @@ std::vector<std::string> PiViewFiles::Names() {
 
 bool PiViewFiles::IsStore(const std::string& store) const {
   struct stat st;
-  const std::string segments = Join(store, "segments");
+  const std::string segments = index::JoinRelPath(store, "segments");
   return ::fstatat(root_fd_, segments.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -127,7 +124,7 @@ std::optional<DerivedSpec> PiViewFiles::Resolve(std::string_view dir, std::strin
   }
   if (name == kIndexDir) {
     const std::string store(dir);
-    if (!IsStore(store) || BackingExists(Join(store, kIndexDir))) return std::nullopt;
+    if (!IsStore(store) || BackingExists(index::JoinRelPath(store, kIndexDir))) return std::nullopt;
     return DerivedSpec{DerivedSpec::Kind::kDirectory, DirFor(store), /*pass_writes=*/true};
   }
   return std::nullopt;
@@ -136,7 +133,9 @@ std::optional<DerivedSpec> PiViewFiles::Resolve(std::string_view dir, std::strin
 std::vector<std::string> PiViewFiles::List(std::string_view dir) {
   std::vector<std::string> names;
   const std::string store(dir);
-  if (IsStore(store) && !BackingExists(Join(store, kIndexDir))) names.emplace_back(kIndexDir);
+  if (IsStore(store) && !BackingExists(index::JoinRelPath(store, kIndexDir))) {
+    names.emplace_back(kIndexDir);
+  }
   if (std::optional<std::string> owner = StoreOfIndexDir(dir); owner && IsStore(*owner)) {
     names.emplace_back(kOffsets);
   }

@@ -33,6 +33,14 @@ bool IsPiOffsetsIndex(int root_fd, std::string_view rel) {
 
 }  // namespace
 
+std::string JoinRelPath(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  std::string out(dir);
+  out += '/';
+  out += name;
+  return out;
+}
+
 bool IsLogFileName(std::string_view name) {
   return name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".seg");
 }

@@ -42,6 +42,10 @@ struct LogTree {
 
 bool IsLogFileName(std::string_view name);
 
+// The relative path of `name` inside the relative directory `dir`:
+// "dir/name", or `name` when dir is "" (the log dir itself).
+std::string JoinRelPath(std::string_view dir, std::string_view name);
+
 // Whether `rel` (relative to the log dir open as root_fd) names a file that
 // would be indexed if it is a regular file: a log file name, valid UTF-8, and
 // none of the exclusions above. Does not look at the file itself.

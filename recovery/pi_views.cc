@@ -19,10 +19,6 @@ constexpr std::string_view kIndexDir = "index";
 // pi index: pi's rows are ~180 bytes, so this is ~6 million entries).
 constexpr uint64_t kMaxBackingBytes = uint64_t{1} << 30;
 
-std::string Join(std::string_view dir, std::string_view name) {
-  return dir.empty() ? std::string(name) : std::string(dir) + "/" + std::string(name);
-}
-
 // The store a segment file belongs to: "S/segments/NAME" -> S.
 bool StoreOfSegment(std::string_view rel, std::string* store) {
   const size_t slash = rel.rfind('/');
@@ -61,7 +57,9 @@ bool IsWithin(std::string_view path, std::string_view dir) {
 
 }  // namespace
 
-std::string PiOffsetsPath(std::string_view store) { return Join(store, "index/offsets.jsonl"); }
+std::string PiOffsetsPath(std::string_view store) {
+  return index::JoinRelPath(store, "index/offsets.jsonl");
+}
 
 PiViews::PiViews(std::string log_dir)
     : log_dir_(std::move(log_dir)),

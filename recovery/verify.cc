@@ -37,14 +37,6 @@ constexpr size_t kReleaseEvery = 256;
 // Bytes scanned are added to the progress in steps of this much.
 constexpr uint64_t kProgressStep = uint64_t{1} << 20;
 
-std::string Join(std::string_view dir, std::string_view rel) {
-  if (dir.empty()) return std::string(rel);
-  std::string out(dir);
-  out += '/';
-  out += rel;
-  return out;
-}
-
 Finding MakeFinding(FindingKind kind, bool damage, std::string_view file) {
   Finding f;
   f.kind = kind;
@@ -253,7 +245,7 @@ void FindSkippedPaths(int root_fd, std::vector<SkippedPath>* out) {
       if (name == "." || name == "..") continue;
       struct stat st;
       if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      const std::string child = Join(rel, name);
+      const std::string child = index::JoinRelPath(rel, name);
       if (S_ISDIR(st.st_mode)) {
         if (!(rel.empty() && name == ".logdex")) pending.push_back(child);
       } else if (S_ISREG(st.st_mode) && index::IsLogFileName(name) &&
@@ -322,7 +314,7 @@ void ReportPiUnreadable(const PiStoreCheck& store, std::string_view file, std::s
 
 // The findings of one checked store, then the store itself.
 void ReportPiStore(const PiStoreCheck& store, Emitter* emitter) {
-  const std::string offsets = Join(store.path, "index/offsets.jsonl");
+  const std::string offsets = index::JoinRelPath(store.path, "index/offsets.jsonl");
   if (!store.error.empty()) {
     const std::string where = store.path.empty() ? "." : store.path;
     ReportPiUnreadable(store, where, store.error, emitter);
@@ -331,7 +323,7 @@ void ReportPiStore(const PiStoreCheck& store, Emitter* emitter) {
     ReportPiUnreadable(store, offsets, store.backing_error, emitter);
   }
   if (!store.segments_error.empty()) {
-    const std::string segments = Join(store.path, "segments");
+    const std::string segments = index::JoinRelPath(store.path, "segments");
     ReportPiUnreadable(store, segments, store.segments_error, emitter);
   }
   if (store.drifted()) {
@@ -342,7 +334,7 @@ void ReportPiStore(const PiStoreCheck& store, Emitter* emitter) {
     emitter->Report(f);
   }
   if (store.stop && store.stop->reason != index::PiStopReason::kNone) {
-    const std::string segment = Join(store.path, "segments/" + store.stop->segment);
+    const std::string segment = index::JoinRelPath(store.path, "segments/" + store.stop->segment);
     Finding f = MakeFinding(FindingKind::kPiStop, store.stop->damage, segment);
     f.store = &store;
     f.byte_offset = store.stop->byte_offset;
@@ -365,7 +357,7 @@ class PiChecker {
     for (size_t k = 0; k < stores.size(); ++k) {
       // Files under <store>/segments/ are contiguous in canonical order;
       // '0' is the byte after '/'.
-      const std::string prefix = Join(stores[k], "segments0");
+      const std::string prefix = index::JoinRelPath(stores[k], "segments0");
       ready_at_[k] = std::lower_bound(files.begin(), files.end(), prefix,
                                       [](const index::LogFile& f, const std::string& p) {
                                         return f.rel_path < p;
