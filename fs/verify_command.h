@@ -1,7 +1,8 @@
-// `logdex verify LOGDIR [--json]` (SPEC §8): the command line and its two
-// renderings of recovery/verify.h's findings, one line per finding plus a
-// summary, or one JSON object. Both stream: findings are written as they are
-// found, so the memory used does not grow with their number.
+// `logdex verify LOGDIR [--json]` (SPEC §8): the command line around
+// recovery/verify.h's engine, rendering its findings with one of the two
+// reports of fs/verify_report.h: one line per finding plus a summary, or one
+// JSON object. Both stream: findings are written as they are found, so the
+// memory used does not grow with their number.
 #ifndef LOGDEX_FS_VERIFY_COMMAND_H_
 #define LOGDEX_FS_VERIFY_COMMAND_H_
 
