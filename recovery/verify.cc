@@ -1,28 +1,27 @@
+// `logdex verify`'s engine (verify.h): the scan of every log file, with its
+// findings handed on in order; the pi stores are checked by
+// verify_pi_stores.h, what the scan skipped is found by verify_skipped.h.
 #include "recovery/verify.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
+#include <memory>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "index/exhaustion.h"
-#include "index/file_io.h"
 #include "index/file_scan.h"
 #include "index/log_tree.h"
 #include "index/parallel_scan.h"
-#include "index/utf8.h"
+#include "recovery/verify_pi_stores.h"
+#include "recovery/verify_skipped.h"
 
 namespace logdex::recovery {
 namespace {
@@ -31,19 +30,10 @@ using index::FrameError;
 using index::RowView;
 using index::Source;
 
-constexpr char kExhausted[] = "out of file descriptors or memory";
 // A file's held findings are offered to the reporter every this many.
 constexpr size_t kReleaseEvery = 256;
 // Bytes scanned are added to the progress in steps of this much.
 constexpr uint64_t kProgressStep = uint64_t{1} << 20;
-
-Finding MakeFinding(FindingKind kind, bool damage, std::string_view file) {
-  Finding f;
-  f.kind = kind;
-  f.damage = damage;
-  f.file = file;
-  return f;
-}
 
 // A corrupt frame as held until its file's turn comes.
 struct HeldFrame {
@@ -186,230 +176,6 @@ class FindingSink : public index::FileRows {
   uint64_t reported_bytes_ = 0;
 };
 
-// Why a listed log file could not be scanned: opened again to learn the
-// reason (ScanFile keeps none). *vanished when it is gone or no longer a
-// regular file: nothing is left to check.
-std::string WhyUnreadable(int root_fd, const std::string& rel, bool* vanished) {
-  *vanished = false;
-  const int fd = openat(root_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ELOOP || err == ENOTDIR) {
-      *vanished = true;
-      return err == ENOENT ? "deleted while verify ran" : "replaced while verify ran";
-    }
-    return index::IsExhaustion(err) ? kExhausted : std::strerror(err);
-  }
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  struct stat st;
-  if (fstat(fd, &st) != 0) return std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) {
-    *vanished = true;
-    return "replaced while verify ran by something that is not a regular file";
-  }
-  char byte;
-  if (pread(fd, &byte, 1, 0) < 0) return std::strerror(errno);
-  return "a read failed while verify ran";
-}
-
-struct SkippedPath {
-  FindingKind kind;
-  std::string path;
-  std::string reason;
-};
-
-// Paths ListLogFiles only counts: log files whose path is not valid UTF-8
-// and directories that cannot be listed (not for lack of descriptors: those
-// are in LogTree::exhausted_dirs). Walks the tree as ListLogFiles does, and
-// is run only when it counted some.
-void FindSkippedPaths(int root_fd, std::vector<SkippedPath>* out) {
-  std::vector<std::string> pending = {""};
-  while (!pending.empty()) {
-    const std::string rel = std::move(pending.back());
-    pending.pop_back();
-    const int fd = rel.empty() ? dup(root_fd)
-                               : openat(root_fd, rel.c_str(),
-                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR* d = fd < 0 ? nullptr : fdopendir(fd);
-    if (d == nullptr) {
-      const int err = errno;
-      if (fd >= 0) close(fd);
-      if (!index::IsExhaustion(err) && err != ENOENT) {
-        out->push_back({FindingKind::kUnreadableDir, rel, std::strerror(err)});
-      }
-      continue;
-    }
-    absl::Cleanup close_dir = [d] { closedir(d); };
-    while (struct dirent* e = readdir(d)) {
-      const std::string_view name = e->d_name;
-      if (name == "." || name == "..") continue;
-      struct stat st;
-      if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      const std::string child = index::JoinRelPath(rel, name);
-      if (S_ISDIR(st.st_mode)) {
-        if (!(rel.empty() && name == ".logdex")) pending.push_back(child);
-      } else if (S_ISREG(st.st_mode) && index::IsLogFileName(name) &&
-                 !index::IsValidUtf8(child)) {
-        out->push_back({FindingKind::kNonUtf8Name, child, ""});
-      }
-    }
-  }
-}
-
-PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
-  PiStoreCheck check;
-  check.path = path;
-  const int store_fd = path.empty() ? dup(root_fd)
-                                    : openat(root_fd, path.c_str(),
-                                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (store_fd < 0) {
-    check.error = std::string("cannot open the store: ") + std::strerror(errno);
-    return check;
-  }
-  absl::Cleanup close_store = [store_fd] { close(store_fd); };
-
-  std::optional<std::string> backing;
-  const int fd = openat(store_fd, "index/offsets.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  struct stat st;
-  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
-    check.backing = BackingState::kMissing;
-  } else if (fd < 0) {
-    check.backing = BackingState::kUnreadable;
-    check.backing_error = std::strerror(errno);
-  } else {
-    absl::Cleanup close_fd = [fd] { close(fd); };
-    backing.emplace();
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      check.backing = BackingState::kUnreadable;
-      check.backing_error = "not a regular file";
-    } else if (!index::ReadToEnd(fd, &*backing)) {
-      check.backing = BackingState::kUnreadable;
-      check.backing_error = std::strerror(errno);
-    } else {
-      check.backing = BackingState::kPresent;
-    }
-  }
-
-  absl::StatusOr<index::PiDerivedIndex> derived = index::DerivePiOffsets(store_fd);
-  if (!derived.ok()) {
-    check.segments_error = std::string(derived.status().message());
-    return check;
-  }
-  check.stop = derived->stop;
-  check.derived_rows = derived->rows;
-  if (check.backing != BackingState::kUnreadable) {
-    check.drift = ComparePiOffsets(backing ? std::optional<std::string_view>(*backing) : std::nullopt,
-                                   derived->bytes);
-  }
-  return check;
-}
-
-void ReportPiUnreadable(const PiStoreCheck& store, std::string_view file, std::string_view reason,
-                        Emitter* emitter) {
-  Finding f = MakeFinding(FindingKind::kPiUnreadable, true, file);
-  f.reason = reason;
-  f.store = &store;
-  emitter->Report(f);
-}
-
-// The findings of one checked store, then the store itself.
-void ReportPiStore(const PiStoreCheck& store, Emitter* emitter) {
-  const std::string offsets = index::JoinRelPath(store.path, "index/offsets.jsonl");
-  if (!store.error.empty()) {
-    const std::string where = store.path.empty() ? "." : store.path;
-    ReportPiUnreadable(store, where, store.error, emitter);
-  }
-  if (store.backing == BackingState::kUnreadable) {
-    ReportPiUnreadable(store, offsets, store.backing_error, emitter);
-  }
-  if (!store.segments_error.empty()) {
-    const std::string segments = index::JoinRelPath(store.path, "segments");
-    ReportPiUnreadable(store, segments, store.segments_error, emitter);
-  }
-  if (store.drifted()) {
-    Finding f = MakeFinding(FindingKind::kPiDrift, true, offsets);
-    f.store = &store;
-    // A missing file has no place to point at (PiDrift says 0).
-    if (!store.drift->missing) f.byte_offset = store.drift->first_difference;
-    emitter->Report(f);
-  }
-  if (store.stop && store.stop->reason != index::PiStopReason::kNone) {
-    const std::string segment = index::JoinRelPath(store.path, "segments/" + store.stop->segment);
-    Finding f = MakeFinding(FindingKind::kPiStop, store.stop->damage, segment);
-    f.store = &store;
-    f.byte_offset = store.stop->byte_offset;
-    emitter->Report(f);
-  }
-  emitter->CountPiStore(store);
-}
-
-// Checks the pi stores on its own threads while the log files are still
-// being scanned: a store is checked once the scan is past its segments, so
-// they are read again from the page cache and the checks use the time the
-// scan waits for the disk. A check holds no rows once done, so all of them
-// are kept and reported in order at the end.
-class PiChecker {
- public:
-  PiChecker(int root_fd, const std::vector<std::string>& stores,
-            const std::vector<index::LogFile>& files, int threads, VerifyProgress* progress)
-      : root_fd_(root_fd), stores_(stores), progress_(progress), checks_(stores.size()),
-        ready_at_(stores.size()) {
-    for (size_t k = 0; k < stores.size(); ++k) {
-      // Files under <store>/segments/ are contiguous in canonical order;
-      // '0' is the byte after '/'.
-      const std::string prefix = index::JoinRelPath(stores[k], "segments0");
-      ready_at_[k] = std::lower_bound(files.begin(), files.end(), prefix,
-                                      [](const index::LogFile& f, const std::string& p) {
-                                        return f.rel_path < p;
-                                      }) -
-                     files.begin();
-    }
-    const size_t n = std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), stores.size());
-    for (size_t t = 0; t < n; ++t) workers_.emplace_back([this] { Work(); });
-  }
-  ~PiChecker() { Finish(); }
-
-  // The scan has consumed the first `files` log files.
-  void Scanned(size_t files) ABSL_LOCKS_EXCLUDED(mu_) {
-    absl::MutexLock lock(&mu_);
-    scanned_ = files;
-  }
-
-  // Waits for every check; then reports them in order.
-  void Finish() ABSL_LOCKS_EXCLUDED(mu_) {
-    Scanned(SIZE_MAX);
-    for (std::thread& w : workers_) w.join();
-    workers_.clear();
-  }
-  void Report(Emitter* emitter) {
-    Finish();
-    for (const PiStoreCheck& check : checks_) ReportPiStore(check, emitter);
-  }
-
- private:
-  void Work() {
-    for (size_t k = next_.fetch_add(1); k < stores_.size(); k = next_.fetch_add(1)) {
-      {
-        absl::MutexLock lock(&mu_);
-        auto ready = [this, k]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return scanned_ >= ready_at_[k]; };
-        mu_.Await(absl::Condition(&ready));
-      }
-      checks_[k] = CheckPiStore(root_fd_, stores_[k]);
-      if (progress_ != nullptr) progress_->pi_stores_done.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-
-  const int root_fd_;
-  const std::vector<std::string>& stores_;
-  VerifyProgress* const progress_;
-  std::vector<PiStoreCheck> checks_;  // [k] written by the one worker that took k
-  std::vector<size_t> ready_at_;      // store k may be checked once this many files are scanned
-  std::atomic<size_t> next_{0};
-  absl::Mutex mu_;
-  size_t scanned_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::thread> workers_;
-};
-
 }  // namespace
 
 std::string_view FindingKindName(FindingKind kind) {
@@ -459,7 +225,7 @@ absl::StatusOr<VerifyCounts> VerifyLogDir(const std::string& log_dir,
   std::vector<SkippedPath> skipped;
   if (tree->non_utf8_paths > 0 || tree->unreadable_dirs > 0) FindSkippedPaths(root_fd, &skipped);
   for (const std::string& dir : tree->exhausted_dirs) {
-    skipped.push_back({FindingKind::kUnreadableDir, dir, kExhausted});
+    skipped.push_back({FindingKind::kUnreadableDir, dir, kExhaustedReason});
   }
   std::sort(skipped.begin(), skipped.end(),
             [](const SkippedPath& a, const SkippedPath& b) { return a.path < b.path; });
@@ -486,7 +252,7 @@ absl::StatusOr<VerifyCounts> VerifyLogDir(const std::string& log_dir,
         std::string why;
         bool vanished = false;
         if (!r.scan.readable) {
-          why = r.scan.exhausted ? kExhausted : WhyUnreadable(root_fd, tree->files[i].rel_path, &vanished);
+          why = r.scan.exhausted ? kExhaustedReason : WhyUnreadable(root_fd, tree->files[i].rel_path, &vanished);
         }
         emitter.EndFile(i, tree->files[i].rel_path, sink->held(), r.scan, why, vanished);
         pi.Scanned(i + 1);
@@ -497,7 +263,11 @@ absl::StatusOr<VerifyCounts> VerifyLogDir(const std::string& log_dir,
         }
       });
 
-  pi.Report(&emitter);
+  pi.Finish();
+  for (const PiStoreCheck& check : pi.checks()) {
+    ReportPiStoreFindings(check, [&emitter](const Finding& f) { emitter.Report(f); });
+    emitter.CountPiStore(check);
+  }
   return emitter.counts();
 }
 

@@ -101,6 +101,15 @@ struct Finding {
   const PiStoreCheck* store = nullptr;  // kPi*: the store
 };
 
+// A finding of `kind` about `file`, the rest as above.
+inline Finding MakeFinding(FindingKind kind, bool damage, std::string_view file) {
+  Finding f;
+  f.kind = kind;
+  f.damage = damage;
+  f.file = file;
+  return f;
+}
+
 // Receives the findings. Calls never overlap but may come from different
 // threads. Order: skipped paths (non-UTF-8 names, unreadable directories) by
 // path; then log files in canonical order, each file's findings by offset
