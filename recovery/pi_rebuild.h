@@ -56,20 +56,10 @@
 #include "absl/status/statusor.h"
 #include "index/pi_offsets.h"
 #include "recovery/pi_drift.h"
+#include "recovery/pi_row_crcs.h"
+#include "recovery/pi_store_files.h"
 
 namespace logdex::recovery {
-
-// Names inside a store (PI_FORMAT §1.2, plus ours in tmp/).
-inline constexpr char kPiLockFile[] = "store.mutation.lock";
-inline constexpr char kPiIndexDir[] = "index";
-inline constexpr char kPiTmpDir[] = "tmp";
-inline constexpr char kPiSegmentsDir[] = "segments";
-inline constexpr char kPiIndexFile[] = "offsets.jsonl";                 // in index/
-inline constexpr char kPiBackupFile[] = "offsets.jsonl.bak";            // in index/
-inline constexpr char kRebuildShadowFile[] = "offsets.logdex.tmp";      // in tmp/
-inline constexpr char kRebuildBackupTemp[] = "offsets.logdex.bak.tmp";  // in tmp/
-inline constexpr unsigned kPiDirMode = 0700;
-inline constexpr unsigned kPiFileMode = 0600;
 
 // The points between the steps of a rewrite, in order (the crash seam).
 enum class RebuildStep {
@@ -157,10 +147,7 @@ struct PiReplaceProgress {
 absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const RebuildStepHook& after_step,
                             PiReplaceProgress* progress);
 
-// Half of step 4: every row of `rows` (offsets.jsonl bytes) points at bytes
-// of the store's segments/ whose CRC-32C is the row's crc32c. kDataLoss
-// names the first row that does not (its line number, segment and offset).
-absl::Status CheckPiRowCrcs(int store_dir_fd, std::string_view rows);
+// Half of step 4 is CheckPiRowCrcs (pi_row_crcs.h).
 
 }  // namespace logdex::recovery
 
