@@ -1,6 +1,7 @@
+// What pi's rebuild_index would write for a store (pi_offsets.h): the row
+// it writes, the names of its stops, and the scan of the segments.
 #include "index/pi_offsets.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <simdjson.h>
 #include <sys/stat.h>
@@ -15,21 +16,16 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "index/crc32c.h"
-#include "index/file_io.h"
 #include "index/json_string.h"
-#include "index/json_validator.h"
 #include "index/pi_frame.h"
 #include "index/pi_offsets_format.h"
+#include "index/pi_segment_lines.h"
 #include "index/utf8.h"
 
 namespace logdex::index {
 namespace {
 
 namespace pf = pi_format;
-
-constexpr size_t kChunk = size_t{1} << 20;
-// A buffer grown past this for a long line is released after the segment.
-constexpr size_t kKeepBuffer = size_t{16} << 20;
 
 // Valid UTF-8 but for a multi-byte character cut short at the very end: what
 // a reader sees of a line a writer is still appending.
@@ -127,140 +123,10 @@ std::string_view PiActionName(PiAction action) {
   return "unknown";
 }
 
-bool ParsePiSegmentName(std::string_view name, uint64_t* seq) {
-  if (!name.ends_with(pf::kSegmentExtension)) return false;
-  std::string_view stem = name.substr(0, name.size() - pf::kSegmentExtension.size());
-  if (stem.starts_with('+')) stem.remove_prefix(1);
-  if (stem.empty()) return false;
-  uint64_t v = 0;
-  for (const char c : stem) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *seq = v;
-  return true;
-}
-
-absl::StatusOr<std::vector<PiSegment>> ListPiSegments(int segments_dir_fd) {
-  // A description of our own, so the caller's fd keeps its position.
-  const int fd = openat(segments_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "open segments/");
-  DIR* dir = fdopendir(fd);
-  if (dir == nullptr) {
-    const int err = errno;
-    close(fd);
-    return absl::ErrnoToStatus(err, "list segments/");
-  }
-  absl::Cleanup close_dir = [dir] { closedir(dir); };
-  std::vector<PiSegment> out;
-  for (;;) {
-    errno = 0;
-    const dirent* e = readdir(dir);
-    if (e == nullptr) {
-      if (errno != 0) return absl::ErrnoToStatus(errno, "list segments/");
-      break;
-    }
-    uint64_t seq;
-    if (ParsePiSegmentName(e->d_name, &seq)) out.push_back({seq, e->d_name});
-  }
-  std::sort(out.begin(), out.end(), [](const PiSegment& a, const PiSegment& b) {
-    return a.seq != b.seq ? a.seq < b.seq : a.name < b.name;
-  });
-  return out;
-}
-
 // ---- the scan ----
 
-namespace {
-
-// One segment file's lines from an offset, with bounded memory: the line
-// being read (at most kMaxLineBytes) plus a read chunk.
-class SegmentLines {
- public:
-  enum class Got { kLine, kEof, kOversized, kError };
-
-  void Begin(int fd, uint64_t offset) {
-    fd_ = fd;
-    base_ = offset;
-    start_ = have_ = searched_ = 0;
-  }
-  void End() {
-    fd_ = -1;
-    if (buf_.size() > kKeepBuffer) buf_ = std::string();
-  }
-  int error() const { return error_; }
-
-  // The next line into *line ('\n' included when *terminated; only the
-  // file's last line can lack it). A line of kMaxLineBytes without '\n' is
-  // a line only when the file ends there, else kOversized. At least
-  // kJsonPadding readable bytes follow every line returned.
-  Got Next(std::string_view* line, bool* terminated) {
-    for (;;) {
-      const size_t avail = have_ - start_;
-      const size_t limit = std::min<size_t>(avail, pf::kMaxLineBytes);
-      if (searched_ < limit) {
-        const char* from = buf_.data() + start_;
-        const void* nl = std::memchr(from + searched_, '\n', limit - searched_);
-        if (nl != nullptr) {
-          return Take(static_cast<size_t>(static_cast<const char*>(nl) - from) + 1, true, line,
-                      terminated);
-        }
-        searched_ = limit;
-      }
-      if (avail >= pf::kMaxLineBytes) {
-        if (avail > pf::kMaxLineBytes) return Got::kOversized;
-        char probe;  // is there more after the limit?
-        const ssize_t r = PreadFull(fd_, &probe, 1, base_ + have_);
-        if (r < 0) return Failed();
-        if (r > 0) return Got::kOversized;
-        return Take(avail, false, line, terminated);
-      }
-      if (start_ > 0) {  // keep only the line being assembled
-        std::memmove(buf_.data(), buf_.data() + start_, avail);
-        base_ += start_;
-        have_ = avail;
-        start_ = 0;
-      }
-      const size_t need = have_ + kChunk + kJsonPadding;
-      if (buf_.size() < need) {  // doubling, but never far past one line and a chunk
-        buf_.resize(std::max(
-            need, std::min(buf_.size() * 2, size_t{pf::kMaxLineBytes} + kChunk + kJsonPadding)));
-      }
-      const ssize_t n = PreadFull(fd_, buf_.data() + have_, kChunk, base_ + have_);
-      if (n < 0) return Failed();
-      if (n == 0) return avail == 0 ? Got::kEof : Take(avail, false, line, terminated);
-      have_ += static_cast<size_t>(n);
-    }
-  }
-
- private:
-  Got Take(size_t len, bool terminated, std::string_view* line, bool* out_terminated) {
-    *line = std::string_view(buf_.data() + start_, len);
-    *out_terminated = terminated;
-    start_ += len;
-    searched_ = 0;
-    return Got::kLine;
-  }
-  Got Failed() {
-    error_ = errno;
-    return Got::kError;
-  }
-
-  int fd_ = -1;
-  std::string buf_;      // bytes of the file from base_
-  uint64_t base_ = 0;    // file offset of buf_[0]
-  size_t start_ = 0;     // first byte of the next line in buf_
-  size_t have_ = 0;      // valid bytes in buf_
-  size_t searched_ = 0;  // bytes after start_ known to hold no '\n'
-  int error_ = 0;        // errno of a kError
-};
-
-}  // namespace
-
 struct PiStoreScanner::Impl {
-  SegmentLines lines;
+  PiSegmentLines lines;
   PiFrameParser parser;
   PiFrame frame;
   PiOffsetRow row;
@@ -320,12 +186,12 @@ absl::StatusOr<bool> PiStoreScanner::Impl::ScanSegment(
     std::string_view line;
     bool terminated = false;
     switch (lines.Next(&line, &terminated)) {
-      case SegmentLines::Got::kEof: return false;
-      case SegmentLines::Got::kError: return unreadable("read", lines.error());
-      case SegmentLines::Got::kOversized:
+      case PiSegmentLines::Got::kEof: return false;
+      case PiSegmentLines::Got::kError: return unreadable("read", lines.error());
+      case PiSegmentLines::Got::kOversized:
         return stop_here(PiStopReason::kOversized, PiAction::kFail, true,
                          absl::StrFormat("no '\\n' within %d bytes", pf::kMaxLineBytes));
-      case SegmentLines::Got::kLine: break;
+      case PiSegmentLines::Got::kLine: break;
     }
     if (!simdjson::validate_utf8(line.data(), line.size())) {  // strict, as Rust's from_utf8
       const bool writing = last && !terminated && IsCutUtf8(line);

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "index/pi_segments.h"
 
 namespace logdex::index {
 
@@ -93,28 +94,6 @@ struct PiStop {
   // `expected frameSeq 3, found 5`, `open: Permission denied`; empty for kNone.
   std::string detail;
 };
-
-// A segment file as pi lists it (list_segment_files, PI_FORMAT §1.3).
-struct PiSegment {
-  uint64_t seq = 0;
-  std::string name;
-  bool operator==(const PiSegment&) const = default;
-};
-
-// Whether `name` is a segment file name pi lists, and its number: extension
-// exactly ".seg", stem a Rust u64 (ASCII digits with an optional leading '+',
-// leading zeros allowed, no overflow). "7.seg", "+7.seg", "0007.seg" are 7;
-// "7.seg.bak", "-7.seg", "7.SEG", ".seg", "18446744073709551616.seg" are not
-// segments.
-bool ParsePiSegmentName(std::string_view name, uint64_t* seq);
-
-// The entries of `segments_dir_fd` (a directory fd of <store>/segments)
-// whose names are segment names, by number, then by name for equal numbers.
-// Other names are skipped, as pi skips them. Like pi, this looks at names
-// only: a directory or symlink named "3.seg" is listed, and the scan stops
-// there as kUnreadable (pi's rebuild fails on it). Does not move the
-// position of segments_dir_fd.
-absl::StatusOr<std::vector<PiSegment>> ListPiSegments(int segments_dir_fd);
 
 // Where a scan of one store is: enough to resume it.
 struct PiScanPosition {

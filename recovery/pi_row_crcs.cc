@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "index/crc32c.h"
 #include "index/log_tree.h"
-#include "index/pi_offsets.h"
+#include "index/pi_segments.h"
 #include "index/unique_fd.h"
 #include "recovery/pi_store_files.h"
 

@@ -9,6 +9,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "index/file_io.h"
 #include "index/log_tree.h"
+#include "index/pi_segments.h"
 
 namespace logdex::recovery {
 namespace {
