@@ -6,19 +6,17 @@
 #include <utility>
 
 #include "index/log_tree.h"
+#include "index/pi_offsets_format.h"
 #include "recovery/pi_views.h"
 
 namespace logdex::fs {
 namespace {
 
-constexpr std::string_view kIndexDir = "index";
-constexpr std::string_view kOffsets = "offsets.jsonl";
+namespace pf = index::pi_format;
 
 // "S/index" -> S; "index" -> "" (the log dir is the store).
 std::optional<std::string> StoreOfIndexDir(std::string_view dir) {
-  if (dir == kIndexDir) return std::string();
-  if (dir.ends_with("/index")) return std::string(dir.substr(0, dir.size() - kIndexDir.size() - 1));
-  return std::nullopt;
+  return index::RelPathDir(dir, pf::kIndexDir);
 }
 
 // `mode`, with the owner and group of `path` (the store directory).
@@ -86,12 +84,12 @@ PiViewFiles::PiViewFiles(IndexHolder* holder, int root_fd) : holder_(holder), ro
 PiViewFiles::~PiViewFiles() = default;
 
 std::vector<std::string> PiViewFiles::Names() {
-  return {std::string(kIndexDir), std::string(kOffsets)};
+  return {std::string(pf::kIndexDir), std::string(pf::kOffsetsFile)};
 }
 
 bool PiViewFiles::IsStore(const std::string& store) const {
   struct stat st;
-  const std::string segments = index::JoinRelPath(store, "segments");
+  const std::string segments = index::JoinRelPath(store, pf::kSegmentsDir);
   return ::fstatat(root_fd_, segments.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -117,14 +115,14 @@ PiViewFiles::DirSource* PiViewFiles::DirFor(const std::string& store) {
 std::optional<DerivedSpec> PiViewFiles::Resolve(std::string_view dir, std::string_view name) {
   // A store is told by its segments/ directory, not by the index (which may
   // not be open yet: the view's first getattr or open opens it).
-  if (name == kOffsets) {
+  if (name == pf::kOffsetsFile) {
     std::optional<std::string> store = StoreOfIndexDir(dir);
     if (!store || !IsStore(*store)) return std::nullopt;
     return DerivedSpec{DerivedSpec::Kind::kFile, SourceFor(*store), /*pass_writes=*/true};
   }
-  if (name == kIndexDir) {
+  if (name == pf::kIndexDir) {
     const std::string store(dir);
-    if (!IsStore(store) || BackingExists(index::JoinRelPath(store, kIndexDir))) return std::nullopt;
+    if (!IsStore(store) || BackingExists(index::JoinRelPath(store, pf::kIndexDir))) return std::nullopt;
     return DerivedSpec{DerivedSpec::Kind::kDirectory, DirFor(store), /*pass_writes=*/true};
   }
   return std::nullopt;
@@ -133,11 +131,11 @@ std::optional<DerivedSpec> PiViewFiles::Resolve(std::string_view dir, std::strin
 std::vector<std::string> PiViewFiles::List(std::string_view dir) {
   std::vector<std::string> names;
   const std::string store(dir);
-  if (IsStore(store) && !BackingExists(index::JoinRelPath(store, kIndexDir))) {
-    names.emplace_back(kIndexDir);
+  if (IsStore(store) && !BackingExists(index::JoinRelPath(store, pf::kIndexDir))) {
+    names.emplace_back(pf::kIndexDir);
   }
   if (std::optional<std::string> owner = StoreOfIndexDir(dir); owner && IsStore(*owner)) {
-    names.emplace_back(kOffsets);
+    names.emplace_back(pf::kOffsetsFile);
   }
   return names;
 }

@@ -26,12 +26,14 @@
 #include "fs/unique_fd.h"
 #include "index/log_tree.h"
 #include "index/pi_offsets.h"
+#include "index/pi_offsets_format.h"
 #include "recovery/mount_probe.h"
 #include "recovery/pi_rebuild.h"
 
 namespace logdex::fs {
 namespace {
 
+namespace pf = index::pi_format;
 using recovery::PiStoreReport;
 using recovery::PiStoreResult;
 
@@ -120,7 +122,7 @@ std::string Changes(const PiStoreReport& r) {
 
 std::string Backup(const PiStoreReport& r) {
   return r.backed_up
-             ? absl::StrFormat("previous copy kept as %s/%s", recovery::kPiIndexDir, recovery::kPiBackupFile)
+             ? absl::StrFormat("previous copy kept as %s/%s", pf::kIndexDir, recovery::kPiBackupFile)
              : std::string("there was no previous copy to keep");
 }
 
@@ -152,7 +154,7 @@ std::string StoreLine(std::string_view rel, const PiStoreReport& r) {
       what = absl::StrFormat("rows before it written (%s); %s", Changes(r), Backup(r));
     }
     return absl::StrFormat("unrepaired %s: %s at %s/%s:%d%s, pi would %s; %s", store,
-                           Sv(index::PiStopReasonName(r.stop.reason)), recovery::kPiSegmentsDir,
+                           Sv(index::PiStopReasonName(r.stop.reason)), pf::kSegmentsDir,
                            r.stop.segment, r.stop.byte_offset,
                            r.stop.detail.empty() ? "" : " (" + r.stop.detail + ")",
                            Sv(index::PiActionName(r.stop.action)), what);

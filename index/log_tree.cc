@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "index/exhaustion.h"
+#include "index/pi_offsets_format.h"
 #include "index/utf8.h"
 
 namespace logdex::index {
@@ -39,6 +40,14 @@ std::string JoinRelPath(std::string_view dir, std::string_view name) {
   out += '/';
   out += name;
   return out;
+}
+
+std::optional<std::string> RelPathDir(std::string_view path, std::string_view name) {
+  if (path == name) return std::string();
+  if (path.size() <= name.size() || !path.ends_with(name) || path[path.size() - name.size() - 1] != '/') {
+    return std::nullopt;
+  }
+  return std::string(path.substr(0, path.size() - name.size() - 1));
 }
 
 bool IsLogFileName(std::string_view name) {
@@ -100,7 +109,7 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
       }
       if (type == DT_DIR) {
         if (at_root && name == ".logdex") continue;  // hidden by the virtual one
-        if (name == "segments") {
+        if (name == pi_format::kSegmentsDir) {
           tree.pi_stores.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
         }
         pending.push_back(dir.rel + std::string(name) + "/");

@@ -10,6 +10,7 @@
 #define LOGDEX_INDEX_LOG_TREE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ bool IsLogFileName(std::string_view name);
 // The relative path of `name` inside the relative directory `dir`:
 // "dir/name", or `name` when dir is "" (the log dir itself).
 std::string JoinRelPath(std::string_view dir, std::string_view name);
+// The other way: the `dir` for which JoinRelPath(dir, name) is `path`
+// ("S/name" -> "S", "name" -> ""), or nullopt when the last component of
+// `path` is not `name`.
+std::optional<std::string> RelPathDir(std::string_view path, std::string_view name);
 
 // Whether `rel` (relative to the log dir open as root_fd) names a file that
 // would be indexed if it is a regular file: a log file name, valid UTF-8, and

@@ -11,10 +11,20 @@
 
 namespace logdex::index::pi_format {
 
-// Store layout (PI_FORMAT §1.2), relative to the store's directory.
+// Store layout (PI_FORMAT §1.2), relative to the store's directory. Each is
+// a whole string literal, so data() is NUL-terminated and may be given to
+// openat(2) as it is.
 inline constexpr std::string_view kSegmentsDir = "segments";
 inline constexpr std::string_view kIndexDir = "index";
-inline constexpr std::string_view kOffsetsFile = "offsets.jsonl";  // inside kIndexDir
+inline constexpr std::string_view kOffsetsFile = "offsets.jsonl";        // inside kIndexDir
+inline constexpr std::string_view kOffsetsPath = "index/offsets.jsonl";  // kIndexDir/kOffsetsFile
+static_assert(kOffsetsPath.substr(0, kIndexDir.size()) == kIndexDir &&
+              kOffsetsPath[kIndexDir.size()] == '/' &&
+              kOffsetsPath.substr(kIndexDir.size() + 1) == kOffsetsFile);
+static_assert(kSegmentsDir.data()[kSegmentsDir.size()] == '\0' &&
+              kIndexDir.data()[kIndexDir.size()] == '\0' &&
+              kOffsetsFile.data()[kOffsetsFile.size()] == '\0' &&
+              kOffsetsPath.data()[kOffsetsPath.size()] == '\0');
 inline constexpr std::string_view kSegmentExtension = ".seg";
 
 inline constexpr std::string_view kSegmentFrameSchema = "pi.session_store_v2.segment_frame.v1";

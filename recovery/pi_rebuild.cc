@@ -17,11 +17,13 @@
 #include "absl/strings/str_format.h"
 #include "index/file_io.h"
 #include "index/log_tree.h"
+#include "index/pi_offsets_format.h"
 #include "index/unique_fd.h"
 
 namespace logdex::recovery {
 namespace {
 
+namespace pf = index::pi_format;
 using index::UniqueFd;
 
 constexpr size_t kChunk = 1 << 20;
@@ -106,9 +108,10 @@ absl::StatusOr<bool> Look(int store_fd, const PiRebuildOptions& options, PiStore
   r->rows = derived->rows;
   r->stop = derived->stop;
   if (r->stop.reason == index::PiStopReason::kUnreadable) {
-    return absl::DataLossError(
-        absl::StrFormat("cannot read %s at byte %d%s%s", index::JoinRelPath(kPiSegmentsDir, r->stop.segment),
-                        r->stop.byte_offset, r->stop.detail.empty() ? "" : ": ", r->stop.detail));
+    return absl::DataLossError(absl::StrFormat("cannot read %s at byte %d%s%s",
+                                               index::JoinRelPath(pf::kSegmentsDir, r->stop.segment),
+                                               r->stop.byte_offset, r->stop.detail.empty() ? "" : ": ",
+                                               r->stop.detail));
   }
   absl::StatusOr<std::optional<std::string>> backing = ReadPiIndex(store_fd);
   if (!backing.ok()) return backing.status();
@@ -153,11 +156,11 @@ bool WritesRowsBeforeStop(const index::PiStop& stop) {
 }
 
 absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
-  absl::StatusOr<UniqueFd> dir = OpenPiDir(store_dir_fd, kPiIndexDir, /*create=*/false);
+  absl::StatusOr<UniqueFd> dir = OpenPiDir(store_dir_fd, pf::kIndexDir.data(), /*create=*/false);
   if (!dir.ok()) return dir.status();
   if (!dir->valid()) return std::nullopt;
-  const std::string path = index::JoinRelPath(kPiIndexDir, kPiIndexFile);
-  UniqueFd fd(openat(dir->get(), kPiIndexFile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  const std::string path(pf::kOffsetsPath);
+  UniqueFd fd(openat(dir->get(), pf::kOffsetsFile.data(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) return std::nullopt;
   if (!fd.valid()) return PiFileError(errno, "cannot open", path);
   struct stat st;
@@ -172,15 +175,15 @@ absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
 absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const RebuildStepHook& after_step,
                             PiReplaceProgress* progress) {
   *progress = PiReplaceProgress();
-  absl::StatusOr<UniqueFd> index_dir = OpenPiDir(store_dir_fd, kPiIndexDir, /*create=*/true);
+  absl::StatusOr<UniqueFd> index_dir = OpenPiDir(store_dir_fd, pf::kIndexDir.data(), /*create=*/true);
   if (!index_dir.ok()) return index_dir.status();
   absl::StatusOr<UniqueFd> tmp_dir = OpenPiDir(store_dir_fd, kPiTmpDir, /*create=*/true);
   if (!tmp_dir.ok()) return tmp_dir.status();
   const int index_fd = index_dir->get(), tmp_fd = tmp_dir->get();
   const std::string shadow = index::JoinRelPath(kPiTmpDir, kRebuildShadowFile);
   const std::string backup_temp = index::JoinRelPath(kPiTmpDir, kRebuildBackupTemp);
-  const std::string live = index::JoinRelPath(kPiIndexDir, kPiIndexFile);
-  const std::string backup = index::JoinRelPath(kPiIndexDir, kPiBackupFile);
+  const std::string live(pf::kOffsetsPath);
+  const std::string backup = index::JoinRelPath(pf::kIndexDir, kPiBackupFile);
 
   // 3. The shadow: a fresh inode (a leftover may have any mode), 0600.
   if (absl::Status s = RemoveIfThere(tmp_fd, kRebuildShadowFile, shadow); !s.ok()) return s;
@@ -207,7 +210,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
   // 5. The backup: a second name for the live file, renamed over the old
   // .bak, so .bak is at every moment one whole older index.
   if (absl::Status s = RemoveIfThere(tmp_fd, kRebuildBackupTemp, backup_temp); !s.ok()) return s;
-  if (linkat(index_fd, kPiIndexFile, tmp_fd, kRebuildBackupTemp, 0) == 0) {
+  if (linkat(index_fd, pf::kOffsetsFile.data(), tmp_fd, kRebuildBackupTemp, 0) == 0) {
     if (renameat(tmp_fd, kRebuildBackupTemp, index_fd, kPiBackupFile) != 0) {
       const int err = errno;
       unlinkat(tmp_fd, kRebuildBackupTemp, 0);
@@ -216,7 +219,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
     // When .bak already was the live file (a run killed between steps 5 and
     // 6), rename(2) leaves both names: drop ours.
     unlinkat(tmp_fd, kRebuildBackupTemp, 0);
-    if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", kPiIndexDir);
+    if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", pf::kIndexDir);
     progress->backed_up = true;
   } else if (errno != ENOENT) {
     return PiFileError(errno, "cannot link", absl::StrCat(live, " as ", backup_temp));
@@ -224,7 +227,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
   Step(after_step, RebuildStep::kBackupKept);
 
   // 6. The switch: atomic; readers see the old file or the new one.
-  if (renameat(tmp_fd, kRebuildShadowFile, index_fd, kPiIndexFile) != 0) {
+  if (renameat(tmp_fd, kRebuildShadowFile, index_fd, pf::kOffsetsFile.data()) != 0) {
     return PiFileError(errno, "cannot rename into place", live);
   }
   std::move(remove_shadow).Cancel();
@@ -232,7 +235,7 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
   Step(after_step, RebuildStep::kRenamed);
 
   // 7. The rename is durable only once the directory is.
-  if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", kPiIndexDir);
+  if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", pf::kIndexDir);
   Step(after_step, RebuildStep::kDirSynced);
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "index/crc32c.h"
 #include "index/log_tree.h"
+#include "index/pi_offsets_format.h"
 #include "index/pi_segments.h"
 #include "index/unique_fd.h"
 #include "recovery/pi_store_files.h"
@@ -21,6 +22,7 @@
 namespace logdex::recovery {
 namespace {
 
+namespace pf = index::pi_format;
 using index::UniqueFd;
 
 // The unsigned decimal after the last `key` in a row. Rows are the fixed
@@ -76,16 +78,16 @@ absl::StatusOr<std::pair<UniqueFd, std::string>> OpenSegment(int segments_fd, ui
       }
     }
   }
-  if (!fd.valid()) return PiFileError(errno, "cannot open", index::JoinRelPath(kPiSegmentsDir, name));
-  return std::make_pair(std::move(fd), index::JoinRelPath(kPiSegmentsDir, name));
+  if (!fd.valid()) return PiFileError(errno, "cannot open", index::JoinRelPath(pf::kSegmentsDir, name));
+  return std::make_pair(std::move(fd), index::JoinRelPath(pf::kSegmentsDir, name));
 }
 
 }  // namespace
 
 absl::Status CheckPiRowCrcs(int store_dir_fd, std::string_view rows) {
   if (rows.empty()) return absl::OkStatus();
-  UniqueFd segments(openat(store_dir_fd, kPiSegmentsDir, kPiDirFlags));
-  if (!segments.valid()) return PiDirError(errno, store_dir_fd, kPiSegmentsDir, kPiSegmentsDir);
+  UniqueFd segments(openat(store_dir_fd, pf::kSegmentsDir.data(), kPiDirFlags));
+  if (!segments.valid()) return PiDirError(errno, store_dir_fd, pf::kSegmentsDir, pf::kSegmentsDir.data());
   UniqueFd segment;
   std::string segment_path;
   uint64_t segment_seq = 0;

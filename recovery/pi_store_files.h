@@ -18,12 +18,11 @@
 
 namespace logdex::recovery {
 
-// Names inside a store (PI_FORMAT §1.2, plus ours in tmp/).
+// Names inside a store besides segments/ and index/offsets.jsonl (those are
+// in index/pi_offsets_format.h): pi's lock and tmp/ (PI_FORMAT §1.2), the
+// backup that rebuild keeps, and our own files in tmp/.
 inline constexpr char kPiLockFile[] = "store.mutation.lock";
-inline constexpr char kPiIndexDir[] = "index";
 inline constexpr char kPiTmpDir[] = "tmp";
-inline constexpr char kPiSegmentsDir[] = "segments";
-inline constexpr char kPiIndexFile[] = "offsets.jsonl";                 // in index/
 inline constexpr char kPiBackupFile[] = "offsets.jsonl.bak";            // in index/
 inline constexpr char kRebuildShadowFile[] = "offsets.logdex.tmp";      // in tmp/
 inline constexpr char kRebuildBackupTemp[] = "offsets.logdex.bak.tmp";  // in tmp/

@@ -9,13 +9,14 @@
 #include "absl/cleanup/cleanup.h"
 #include "index/file_io.h"
 #include "index/log_tree.h"
+#include "index/pi_offsets_format.h"
 #include "index/pi_segments.h"
 
 namespace logdex::recovery {
 namespace {
 
-constexpr std::string_view kSegments = "segments";
-constexpr std::string_view kIndexDir = "index";
+namespace pf = index::pi_format;
+
 // A backing copy larger than this is not read to be compared (it is not a
 // pi index: pi's rows are ~180 bytes, so this is ~6 million entries).
 constexpr uint64_t kMaxBackingBytes = uint64_t{1} << 30;
@@ -24,13 +25,9 @@ constexpr uint64_t kMaxBackingBytes = uint64_t{1} << 30;
 bool StoreOfSegment(std::string_view rel, std::string* store) {
   const size_t slash = rel.rfind('/');
   if (slash == std::string_view::npos) return false;
-  const std::string_view dir = rel.substr(0, slash);
-  if (dir == kSegments) {
-    *store = "";
-    return true;
-  }
-  if (!dir.ends_with("/segments")) return false;
-  *store = std::string(dir.substr(0, dir.size() - kSegments.size() - 1));
+  std::optional<std::string> dir = index::RelPathDir(rel.substr(0, slash), pf::kSegmentsDir);
+  if (!dir) return false;
+  *store = std::move(*dir);
   return true;
 }
 
@@ -59,7 +56,7 @@ bool IsWithin(std::string_view path, std::string_view dir) {
 }  // namespace
 
 std::string PiOffsetsPath(std::string_view store) {
-  return index::JoinRelPath(store, "index/offsets.jsonl");
+  return index::JoinRelPath(store, pf::kOffsetsPath);
 }
 
 PiViews::PiViews(std::string log_dir)
@@ -124,7 +121,7 @@ void PiViews::OnChanges(const index::ChangeFeed& feed) {
     todo[store] |= rewritten;
   }
   for (const std::string& path : feed.paths) {
-    if (StoreOfStorePath(path, kIndexDir, &store) || StoreOfStorePath(path, kSegments, &store)) {
+    if (StoreOfStorePath(path, pf::kIndexDir, &store) || StoreOfStorePath(path, pf::kSegmentsDir, &store)) {
       todo.try_emplace(store, false);
     }
     // A directory that appeared (stores below it are new) or went (stores
@@ -156,7 +153,7 @@ void PiViews::Check(const std::string& store, bool rewritten) {
     return;  // otherwise (no descriptors, no access): as it was
   }
   absl::Cleanup close_fd = [fd] { ::close(fd); };
-  const int seg_fd = ::openat(fd, "segments", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int seg_fd = ::openat(fd, pf::kSegmentsDir.data(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (seg_fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) Forget(store);
     return;
@@ -249,7 +246,7 @@ void PiViews::Check(const std::string& store, bool rewritten) {
   // The backing copy, compared again when it or the view changed.
   FileStat backing;
   struct stat st;
-  const std::string index_rel = "index/offsets.jsonl";
+  const std::string index_rel(pf::kOffsetsPath);
   if (::fstatat(fd, index_rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
     backing = FileStat{true, st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
                        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};

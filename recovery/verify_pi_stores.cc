@@ -17,9 +17,12 @@
 #include "absl/cleanup/cleanup.h"
 #include "index/file_io.h"
 #include "index/pi_offsets.h"
+#include "index/pi_offsets_format.h"
 #include "recovery/pi_drift.h"
 
 namespace logdex::recovery {
+
+namespace pf = index::pi_format;
 
 PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
   PiStoreCheck check;
@@ -34,7 +37,7 @@ PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
   absl::Cleanup close_store = [store_fd] { close(store_fd); };
 
   std::optional<std::string> backing;
-  const int fd = openat(store_fd, "index/offsets.jsonl", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  const int fd = openat(store_fd, pf::kOffsetsPath.data(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   struct stat st;
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
     check.backing = BackingState::kMissing;
@@ -83,7 +86,7 @@ void ReportPiUnreadable(const PiStoreCheck& store, std::string_view file, std::s
 
 void ReportPiStoreFindings(const PiStoreCheck& store,
                            const std::function<void(const Finding&)>& report) {
-  const std::string offsets = index::JoinRelPath(store.path, "index/offsets.jsonl");
+  const std::string offsets = index::JoinRelPath(store.path, pf::kOffsetsPath);
   if (!store.error.empty()) {
     const std::string where = store.path.empty() ? "." : store.path;
     ReportPiUnreadable(store, where, store.error, report);
@@ -92,7 +95,7 @@ void ReportPiStoreFindings(const PiStoreCheck& store,
     ReportPiUnreadable(store, offsets, store.backing_error, report);
   }
   if (!store.segments_error.empty()) {
-    const std::string segments = index::JoinRelPath(store.path, "segments");
+    const std::string segments = index::JoinRelPath(store.path, pf::kSegmentsDir);
     ReportPiUnreadable(store, segments, store.segments_error, report);
   }
   if (store.drifted()) {
@@ -103,7 +106,8 @@ void ReportPiStoreFindings(const PiStoreCheck& store,
     report(f);
   }
   if (store.stop && store.stop->reason != index::PiStopReason::kNone) {
-    const std::string segment = index::JoinRelPath(store.path, "segments/" + store.stop->segment);
+    const std::string segment =
+        index::JoinRelPath(index::JoinRelPath(store.path, pf::kSegmentsDir), store.stop->segment);
     Finding f = MakeFinding(FindingKind::kPiStop, store.stop->damage, segment);
     f.store = &store;
     f.byte_offset = store.stop->byte_offset;
@@ -118,7 +122,7 @@ PiChecker::PiChecker(int root_fd, const std::vector<std::string>& stores,
   for (size_t k = 0; k < stores.size(); ++k) {
     // Files under <store>/segments/ are contiguous in canonical order;
     // '0' is the byte after '/'.
-    const std::string prefix = index::JoinRelPath(stores[k], "segments0");
+    const std::string prefix = index::JoinRelPath(stores[k], std::string(pf::kSegmentsDir) + '0');
     ready_at_[k] = std::lower_bound(files.begin(), files.end(), prefix,
                                     [](const index::LogFile& f, const std::string& p) {
                                       return f.rel_path < p;
