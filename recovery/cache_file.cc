@@ -20,31 +20,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "index/unique_fd.h"
 #include "recovery/cache_format.h"
 
 namespace logdex::recovery {
 namespace {
 
-// An fd closed when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now, reporting the error close(2) may carry for written data.
-  int Close() {
-    const int rc = close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
+using index::UniqueFd;
 
 absl::Status Errno(std::string_view what, const std::string& path) {
   return absl::ErrnoToStatus(errno, absl::StrFormat("%s %s", what, path));
@@ -66,7 +48,7 @@ absl::Status MakeDirs(const std::string& dir) {
 }
 
 absl::Status FsyncDir(const std::string& dir) {
-  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return Errno("cannot open cache dir", dir);
   if (fsync(fd.get()) != 0) return Errno("cannot fsync cache dir", dir);
   return absl::OkStatus();
@@ -117,7 +99,7 @@ absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
   const std::string temp =
       absl::StrFormat("%s%s%d.%d", path, kTempInfix, getpid(), temp_counter.fetch_add(1));
 
-  Fd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kCacheFileMode));
+  UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kCacheFileMode));
   if (fd.get() < 0) return Errno("cannot create", temp);
   // Until the rename, the temp file is ours to remove: on an error return
   // and on an exception thrown by the hook alike.
@@ -134,7 +116,7 @@ absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
 
 absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_view expected_log_dir_id) {
   const std::string path = CacheFilePath(dir);
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no cache file ", path));
     return Errno("cannot open", path);
