@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "index/file_io.h"
 #include "index/unique_fd.h"
 #include "recovery/cache_format.h"
 
@@ -132,14 +133,9 @@ absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_vie
   }
   std::string bytes;
   bytes.reserve(static_cast<size_t>(st.st_size));
-  char buf[1 << 16];
-  while (true) {
-    const ssize_t n = read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("cannot read", path);
-    if (n == 0) break;
-    bytes.append(buf, static_cast<size_t>(n));
-    if (bytes.size() > max_size) return absl::DataLossError(absl::StrCat(path, " grew while read"));
+  if (!index::ReadToEnd(fd.get(), &bytes, max_size)) {
+    if (errno == EFBIG) return absl::DataLossError(absl::StrCat(path, " grew while read"));
+    return Errno("cannot read", path);
   }
   absl::StatusOr<CacheImage> image = DecodeCache(bytes, expected_log_dir_id);
   if (!image.ok()) {
