@@ -91,7 +91,9 @@ absl::StatusOr<VersionPtr> IndexHolder::Current(bool may_open) {
 }
 
 void IndexHolder::RefreshIfOpen() {
-  if (is_open()) Refresh(/*from_request=*/false);
+  if (!is_open()) return;
+  Refresh(/*from_request=*/false);
+  pi_views_.CatchUp();  // stores the updates marked and no read has looked at yet
 }
 
 absl::Status IndexHolder::SaveIfChanged() {

@@ -115,9 +115,11 @@ class IndexHolder : public DerivedSource {
 
   // The views of the log dir's pi stores, kept fresh with the index (they
   // are told of its every update); filled once the index is open.
+  recovery::PiViews& pi_views() { return pi_views_; }
   const recovery::PiViews& pi_views() const { return pi_views_; }
 
-  // Applies the log dir's changes if the index is open; never opens it.
+  // Applies the log dir's changes if the index is open (never opens it),
+  // then brings the pi views up to date.
   void RefreshIfOpen() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Saves the cache if the index is open and changed since the last save

@@ -118,8 +118,10 @@ StatusInputs LogdexFs::CurrentStatus() const {
   in.mounted_at = mounted_at_;
   in.nodes = inodes_->counts();
   in.derived_nodes = derived_.node_count();
-  in.pi_stores = index_.is_open() ? index_.pi_views().Report()
-                                  : std::vector<recovery::PiViews::StoreReport>();
+  if (index_.is_open()) {
+    in.pi_stores = index_.pi_views().Report();
+    in.pi_pending = index_.pi_views().Pending();
+  }
   in.fs_exhaustion = inodes_->exhaustion();
   in.descriptor_limit = limit_;
   in.descriptors_open = OpenDescriptorCount();

@@ -126,9 +126,9 @@ std::string RenderPiStores(const StatusInputs& in) {
     absl::StrAppendFormat(&kinds, "%s\"%s\": %d", kinds.empty() ? "" : ", ", kind, n);
   }
   return absl::StrFormat(
-      "{\"stores\": %d, \"drifted\": %d, \"drift_by_kind\": {%s}, \"stopped\": %d, "
-      "\"damaged\": %d, \"listed\": [%s]}",
-      in.pi_stores.size(), drifted, kinds, stopped, damaged, stores);
+      "{\"stores\": %d, \"pending\": %d, \"drifted\": %d, \"drift_by_kind\": {%s}, "
+      "\"stopped\": %d, \"damaged\": %d, \"listed\": [%s]}",
+      in.pi_stores.size(), in.pi_pending, drifted, kinds, stopped, damaged, stores);
 }
 
 std::string RenderOptions(const MountConfig& c) {

@@ -30,6 +30,7 @@ struct StatusInputs {
   DescriptorLimit descriptor_limit;
   int64_t descriptors_open = -1;    // -1: could not count
   std::vector<recovery::PiViews::StoreReport> pi_stores;  // once the index is open
+  uint64_t pi_pending = 0;          // stores marked and not looked at again yet
   std::string credentials;          // "caller" (root daemon) or "daemon"
   uint64_t notifications_sent = 0;  // invalidations sent to the kernel
 };

@@ -154,6 +154,7 @@ absl::Status LiveIndex::Build() {
   PublishStats();
   ChangeFeed feed;
   feed.everything = true;
+  if (tree->exhausted_dirs.empty()) feed.walked.emplace_back("", tree->pi_stores);
   feed_ = ChangeFeed();
   lock.Release();
   TellListener(std::move(feed));
@@ -290,6 +291,7 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
       RetryLater(dir);
       unlisted.push_back(dir.empty() ? "" : dir + "/");
     }
+    if (tree->exhausted_dirs.empty()) feed_.walked.emplace_back(rel, tree->pi_stores);
   }
   // Known files under rel that the walk did not find are gone, unless they
   // lie below a directory it could not open.

@@ -85,7 +85,10 @@ struct ChangeFeed {
   std::vector<std::pair<std::string, Kind>> files;
   std::vector<std::string> paths;
   bool everything = false;  // the whole tree was looked at (a build, a restore, no watcher)
-  bool empty() const { return files.empty() && paths.empty() && !everything; }
+  // Subtrees the update walked whole ("" the log dir), each with the pi
+  // stores (directories holding `segments/`) the walk found in it.
+  std::vector<std::pair<std::string, std::vector<std::string>>> walked;
+  bool empty() const { return files.empty() && paths.empty() && !everything && walked.empty(); }
 };
 
 // Told about every update, after it is applied, on the updating thread (one

@@ -65,22 +65,59 @@ PiViews::PiViews(std::string log_dir)
 
 PiViews::~PiViews() = default;
 
-std::shared_ptr<const PiOffsetsVersion> PiViews::Current(std::string_view store) const {
+void PiViews::EnsureChecked(std::string_view store) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (marked_.find(store) == marked_.end()) return;
+  }
+  absl::MutexLock check(&check_mu_);
+  bool rewritten = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = marked_.find(store);
+    if (it == marked_.end()) return;  // looked at meanwhile
+    rewritten = it->second;
+    marked_.erase(it);  // a mark made while the check runs stays for the next one
+  }
+  Check(std::string(store), rewritten);
+}
+
+void PiViews::CatchUp() {
+  for (;;) {
+    std::string next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (marked_.empty()) return;
+      next = marked_.begin()->first;
+    }
+    EnsureChecked(next);
+  }
+}
+
+std::shared_ptr<const PiOffsetsVersion> PiViews::Current(std::string_view store) {
+  EnsureChecked(store);
   absl::MutexLock lock(&mu_);
   auto it = stores_.find(store);
   return it == stores_.end() ? nullptr : it->second.current;
 }
 
-bool PiViews::IsStore(std::string_view store) const {
+bool PiViews::IsStore(std::string_view store) {
+  EnsureChecked(store);
   absl::MutexLock lock(&mu_);
   return stores_.find(store) != stores_.end();
 }
 
-std::optional<PiDrift> PiViews::Drift(std::string_view store) const {
+std::optional<PiDrift> PiViews::Drift(std::string_view store) {
+  EnsureChecked(store);
   absl::MutexLock lock(&mu_);
   auto it = stores_.find(store);
   if (it == stores_.end() || !it->second.compared) return std::nullopt;
   return it->second.drift;
+}
+
+uint64_t PiViews::Pending() const {
+  absl::MutexLock lock(&mu_);
+  return marked_.size();
 }
 
 std::vector<PiViews::StoreReport> PiViews::Report() const {
@@ -109,7 +146,19 @@ void PiViews::OnChanges(const index::ChangeFeed& feed) {
       if (IsWithin(it->first, dir)) out->try_emplace(it->first, false);
     }
   };
-  if (feed.everything) {
+  // Subtrees the index walked: the stores in them now, and the ones known
+  // there before (gone, if the walk did not find them again).
+  auto walked = [&feed](std::string_view path) {
+    for (const auto& [root, stores] : feed.walked) {
+      if (IsWithin(path, root)) return true;
+    }
+    return false;
+  };
+  for (const auto& [root, stores] : feed.walked) {
+    for (const std::string& s : stores) todo.try_emplace(s, false);
+    known_under(root, &todo);
+  }
+  if (feed.everything && !walked("")) {
     for (std::string& s : Discover("")) todo.try_emplace(std::move(s), false);
     known_under("", &todo);
   }
@@ -124,6 +173,7 @@ void PiViews::OnChanges(const index::ChangeFeed& feed) {
     if (StoreOfStorePath(path, pf::kIndexDir, &store) || StoreOfStorePath(path, pf::kSegmentsDir, &store)) {
       todo.try_emplace(store, false);
     }
+    if (walked(path)) continue;  // what is below it is known already
     // A directory that appeared (stores below it are new) or went (stores
     // below it are gone).
     struct stat st;
@@ -133,7 +183,8 @@ void PiViews::OnChanges(const index::ChangeFeed& feed) {
     }
     known_under(path, &todo);
   }
-  for (const auto& [s, rewritten] : todo) Check(s, rewritten);
+  absl::MutexLock lock(&mu_);
+  for (const auto& [s, rewritten] : todo) marked_[s] |= rewritten;
 }
 
 void PiViews::Forget(const std::string& store) {

@@ -83,6 +83,18 @@ TEST_F(PiViewsTest, ABuildGivesEveryStoreTheRowsPiWouldWrite) {
   EXPECT_EQ(views_->Current("s.v2")->RowCount(), 2u);
 }
 
+TEST_F(PiViewsTest, OpeningTheIndexReadsNoStoreUntilAViewIsReadOrCaughtUp) {
+  log_.Write("t.v2/segments/" + SegName(1), Frame(1, 1, 1, "t1"));
+  Start();
+  EXPECT_EQ(views_->Pending(), 2u);  // found by the build's walk, not read yet
+  EXPECT_TRUE(views_->Report().empty());
+  EXPECT_EQ(View(), Derived());  // reading a view looks at its store
+  EXPECT_EQ(views_->Pending(), 1u);
+  views_->CatchUp();
+  EXPECT_EQ(views_->Pending(), 0u);
+  EXPECT_EQ(views_->Report().size(), 2u);
+}
+
 TEST_F(PiViewsTest, FramesAppendedToTheLastSegmentGrowTheSameVersion) {
   Start();
   const auto v = views_->Current("s.v2");
