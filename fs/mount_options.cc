@@ -98,7 +98,8 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
     absl::string_view key = opt.substr(0, opt.find('='));
     bool has_value = key.size() < opt.size();
     absl::string_view value = has_value ? opt.substr(key.size() + 1) : absl::string_view();
-    if (key == "cache_dir" || key == "sources" || key == "verify" || key == "save_interval") {
+    if (key == "cache_dir" || key == "sources" || key == "verify" || key == "save_interval" ||
+        key == "log") {
       if (!has_value || value.empty()) {
         return absl::InvalidArgumentError(absl::StrFormat("option '%s' needs a value", key));
       }
@@ -106,6 +107,10 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
     if (key == "cache_dir") {
       config->cache_dir = MakeAbsolute(value, cwd);
       config->cache_dir_given = true;
+    } else if (key == "log") {
+      config->log_file = MakeAbsolute(value, cwd);
+    } else if (opt == "debug") {
+      config->trace_requests = true;
     } else if (key == "sources") {
       absl::StatusOr<std::array<bool, index::kSourceCount>> sources =
           index::ParseSourceList(std::string_view(value.data(), value.size()));

@@ -32,6 +32,10 @@ struct MountConfig {
   index::ScanOptions scan;  // -o sources=
   VerifyMode verify = VerifyMode::kFull;  // -o verify=
   int save_interval_seconds = kDefaultSaveIntervalSeconds;  // -o save_interval=
+  // Where the daemon logs warnings and errors: -o log=FILE (absolute after
+  // parsing); empty means syslog, or stderr under -f.
+  std::string log_file;
+  bool trace_requests = false;  // -o debug: one log line per FUSE request
   // Test seam for crash injection, from LOGDEX_TEST_CRASH_BEFORE_RENAME=1
   // (read once by main): every cache save abort()s after writing and
   // fsyncing its temp file, before renaming it into place.

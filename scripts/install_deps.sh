@@ -8,9 +8,10 @@ packages=(
   build-essential g++ cmake pkg-config
   libfuse3-dev fuse3
   libsimdjson-dev libabsl-dev liblz4-dev lz4 libisal-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   clang libclang-rt-14-dev
   jq util-linux procps python3
+  dpkg-dev file prometheus-node-exporter
 )
 
 # Already complete? Then there is nothing to do (and no network needed).
