@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   clang libclang-rt-14-dev
   jq util-linux procps python3
-  dpkg-dev file prometheus-node-exporter
+  dpkg-dev file man-db prometheus-node-exporter
 )
 
 # Already complete? Then there is nothing to do (and no network needed).

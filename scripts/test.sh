@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs dependencies, then
 #   1. build/       normal build; ctest runs the unit tests and the mount tests;
-#   2. build-asan/  -DLOGDEX_SANITIZE=ON; ctest runs the unit tests under ASan + UBSan
+#   2. build-pkg/   the Debian package (scripts/check_package.sh): built, installed with
+#                   apt-get, /usr/bin/logdex and its man page checked, one mount test and a
+#                   `mount -t fuse.logdex` test run with it, removed again;
+#   3. build-asan/  -DLOGDEX_SANITIZE=ON; ctest runs the unit tests under ASan + UBSan
 #                   (mount tests are not registered there).
 # Exits non-zero if anything fails; the last line says what happened.
 set -uo pipefail
@@ -61,6 +64,10 @@ if [ -c /dev/fuse ] && [ -f build/Testing/Temporary/LastTest.log ] &&
   results+=("mount tests: SKIPPED although /dev/fuse exists")
   failed=1
 fi
+
+# The Debian package: built (Release, daemon only) in build-pkg/, installed with apt-get, its
+# /usr/bin/logdex mounted by a mount test and by `mount -t fuse.logdex`, then removed again.
+step "package: build, install, mount -t" bash scripts/check_package.sh build-pkg
 
 if step "build (ASan+UBSan)" bash scripts/build.sh build-asan -DBUILD_TESTING=ON -DLOGDEX_SANITIZE=ON; then
   step "tests: unit under ASan+UBSan" ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 900 -j"$jobs"
