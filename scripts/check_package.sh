@@ -12,6 +12,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$repo/build-pkg}
 cd "$repo"
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 say() { echo "check_package: $*"; }
@@ -28,7 +30,6 @@ remove_package() {
 trap remove_package EXIT
 
 t0=$SECONDS
-mkdir -p "$build"
 bash scripts/package.sh "$build" | tee "$build/package.log"
 deb=$(tail -n 1 "$build/package.log")
 [ -f "$deb" ] || die "package.sh did not name a .deb (last line: $deb)"

@@ -9,6 +9,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$repo/build-pkg}
+mkdir -p "$build"
+build=$(cd "$build" && pwd)  # absolute: apt-get takes a path to a .deb only with a slash first
 
 for tool in cmake cpack dpkg-shlibdeps dpkg-deb file; do
   command -v "$tool" >/dev/null 2>&1 || {
