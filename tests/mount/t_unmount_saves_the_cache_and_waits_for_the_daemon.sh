@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `logdex unmount MNT` unmounts, returns only once the daemon's pid is gone, and the cache file is
 # newer than before; a busy mount (a process's cwd inside) exits 1 naming that process, and stays
-# mounted; what is not a logdex mount exits 2.
+# mounted; a mount whose daemon was killed (status: exit 2, "daemon is gone") is unmounted all the
+# same; what is not a logdex mount exits 2.
 . "$(dirname "$0")/lib.sh" "$1"
 
 logdir=$(make_dir logs)
@@ -40,7 +41,7 @@ rc=0
 timeout -k 5 90 "$LOGDEX" unmount "$mnt" >"$TEST_DIR/out" 2>"$TEST_DIR/err" || rc=$?
 assert_eq 0 "$rc" "exit status of unmount (stderr: $(cat "$TEST_DIR/err"))"
 ! kill -0 "$pid" 2>/dev/null || fail "unmount returned while the daemon $pid still runs"
-! mountpoint -q -- "$mnt" || fail "still mounted after unmount"
+! is_mounted "$mnt" || fail "still mounted after unmount"
 [ "$cache/index.cache" -nt "$TEST_DIR/before" ] || fail "cache file not written at unmount"
 grep -q "unmounted; daemon $pid exited; cache saved to $cache/index.cache" "$TEST_DIR/out" ||
   fail "unexpected report: $(cat "$TEST_DIR/out")"
@@ -49,6 +50,20 @@ grep -q "unmounted; daemon $pid exited; cache saved to $cache/index.cache" "$TES
 mount_logdex "$logdir" "$mnt" -o cache_dir="$cache"
 assert_eq 2 "$(on_mount cat "$mnt/index.ndjson" | wc -l | tr -d ' ')" "rows after remount"
 assert_eq reused "$(on_mount jq -r .cache.start "$mnt/.logdex/status.json")" "cache start after remount"
+
+# Its daemon killed: status says so (exit 2), unmount still unmounts.
+pid=$(daemon_pids "$mnt")
+kill -9 "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+rc=0
+timeout -k 5 30 "$LOGDEX" status "$mnt" >"$TEST_DIR/out" 2>"$TEST_DIR/err" || rc=$?
+assert_eq 2 "$rc" "exit status of status of a mount whose daemon is gone"
+grep -q "daemon is gone" "$TEST_DIR/err" || fail "status of a dead mount: $(cat "$TEST_DIR/err")"
+rc=0
+timeout -k 5 90 "$LOGDEX" unmount "$mnt" >"$TEST_DIR/out" 2>"$TEST_DIR/err" || rc=$?
+assert_eq 0 "$rc" "exit status of unmount of a dead mount (stderr: $(cat "$TEST_DIR/err"))"
+grep -q "daemon was already gone" "$TEST_DIR/out" || fail "unmount of a dead mount: $(cat "$TEST_DIR/out")"
+! is_mounted "$mnt" || fail "a dead mount is still mounted after unmount"
 
 rc=0
 "$LOGDEX" unmount "$logdir" >"$TEST_DIR/out" 2>"$TEST_DIR/err" || rc=$?
