@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <string_view>
 
 #include "absl/strings/str_replace.h"
@@ -60,6 +61,7 @@ bool IsCommandName(const std::string& word) {
 ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, const std::string& cwd,
                                    std::FILE* out, std::FILE* err) {
   std::vector<std::string> args = args_in;
+  bool bare = false;
   if (args.empty()) {
     std::fputs(ToolUsage(), err);
     return Done(2);
@@ -76,6 +78,7 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, cons
                    err);
     }
     args.insert(args.begin(), "mount");
+    bare = true;
   }
 
   ParsedCommandLine parsed;
@@ -136,6 +139,13 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, cons
         return Error("mount", std::string(s.message()), err);
       }
     }
+    // Mounted from fstab, the mount's source must read as the line's first
+    // field, or `mount -a` takes it for unmounted and mounts it again.
+    std::vector<std::string>& fuse = line.mount.fuse_options;
+    const bool named = std::any_of(fuse.begin(), fuse.end(), [](const std::string& o) {
+      return o.rfind("fsname=", 0) == 0;
+    });
+    if (bare && !named) fuse.insert(fuse.begin(), "fsname=" + line.mount.log_dir);
   } else if (index->parsed()) {
     line.command = Command::kIndex;
     if (sources) {

@@ -2,7 +2,8 @@
 # mount.fuse3, `mount -t fuse.logdex` and an fstab line (`mount -T FSTAB MNT`) mount a log dir
 # like `logdex mount`: mount.fuse3 runs `logdex LOGDIR MNT -o OPTS` through sh, the fstab and
 # systemd options (defaults, _netdev, nofail, x-systemd.*, comment=) are accepted, cache_dir= is
-# used, nosuid/nodev reach the kernel, and the mount is ready when the command returns.
+# used, nosuid/nodev reach the kernel, the mount's source is LOGDIR (so `mount -a` sees an fstab
+# line mounted), and the mount is ready when the command returns.
 # mount(8) clears PATH (sh then searches /usr/local/bin, /usr/bin, /bin), so its two cases run in
 # a private mount namespace with the binary bind-mounted over /usr/local/bin; the daemon lives in
 # that namespace and is unmounted there.
@@ -55,6 +56,11 @@ for how in t fstab; do
     timeout -k 5 60 mount -T "$fstab" "$mnt"
   fi
   mountpoint -q -- "$mnt" || { echo "not mounted after mount ($how)"; exit 1; }
+  if [ "$how" = fstab ]; then  # the source is the line's: mount -a sees it mounted already
+    timeout -k 5 60 mount -T "$fstab" -a
+    [ "$(awk -v m="$mnt" '$5 == m' /proc/self/mountinfo | wc -l)" = 1 ] || { echo "mount -a mounted again"; exit 1; }
+  fi
+  awk -v m="$mnt" '$5 == m { print $(NF-1) }' /proc/self/mountinfo >"$out.$how.source"
   awk -v m="$mnt" '$5 == m { print $(NF-2) }' /proc/self/mountinfo >"$out.$how.type"
   timeout -k 5 30 cat "$mnt/index.ndjson" >"$out.$how.ndjson"
   timeout -k 5 30 jq -r .cache_dir "$mnt/.logdex/status.json" >"$out.$how.cache_dir"
@@ -74,6 +80,7 @@ if [ "$rc" -ne 0 ]; then
 fi
 for how in t fstab; do
   assert_eq fuse.logdex "$(cat "$TEST_DIR/ns.$how.type")" "file system type (mount $how)"
+  assert_eq "$logdir" "$(cat "$TEST_DIR/ns.$how.source")" "mount source (mount $how)"
   assert_same_bytes "$TEST_DIR/expected.ndjson" "$TEST_DIR/ns.$how.ndjson" "index.ndjson (mount $how)"
 done
 assert_eq "$cache_t" "$(cat "$TEST_DIR/ns.t.cache_dir")" "cache_dir (mount -t)"

@@ -82,7 +82,15 @@ TEST_F(CommandLineTest, AnExistingDirectoryFirstIsTheBareMountForm) {
   EXPECT_EQ(p.line.mount.log_dir, dir_.Path("logs"));
   EXPECT_EQ(p.line.mount.mountpoint, "/mnt");
   EXPECT_EQ(p.line.mount.cache_dir, "/c");
-  EXPECT_THAT(p.line.mount.fuse_options, ElementsAre("rw", "nosuid", "nodev"));
+  // The source shown in mountinfo is the fstab line's first field.
+  EXPECT_THAT(p.line.mount.fuse_options,
+              ElementsAre("fsname=" + dir_.Path("logs"), "rw", "nosuid", "nodev"));
+}
+
+TEST_F(CommandLineTest, AnFsnameGivenToTheBareFormIsKept) {
+  const ParsedCommandLine p = Parse({"./logs", "/mnt", "-o", "fsname=mine"});
+  ASSERT_FALSE(p.exit_code) << err_;
+  EXPECT_THAT(p.line.mount.fuse_options, ElementsAre("fsname=mine"));
 }
 
 TEST_F(CommandLineTest, ACommandNameFirstIsTheCommandAndDotSlashMountsADirOfThatName) {
