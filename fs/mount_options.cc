@@ -87,8 +87,8 @@ namespace {
 // What fuse_opt_parse hands each option to: the config being filled, and the
 // state the "-o sources=pi,claude" continuation needs.
 struct OptionParse {
-  const std::string* cwd;
-  MountConfig* config;
+  const std::string* cwd = nullptr;
+  MountConfig* config = nullptr;
   std::string sources;        // the list so far, while the last option was sources=
   bool after_sources = false;
   absl::Status error;
@@ -211,11 +211,15 @@ int ProcessOption(void* data, const char* arg, int key, fuse_args* /*outargs*/) 
 
 bool IsMountHelperOption(absl::string_view opt) {
   // What fstab and mount(8) add for themselves and libfuse would reject as
-  // unknown. (dev, suid, exec, atime and the like are mount flags libfuse
-  // knows: they pass on.)
+  // unknown; and the VFS atime flags an fstab line may carry that libfuse
+  // 3.14 cannot set (it knows rw, ro, dev, nodev, suid, nosuid, exec, noexec,
+  // sync, async, dirsync, atime, noatime: those pass on). relatime and
+  // diratime are what a new mount gets anyway; the others cannot be had.
   static constexpr absl::string_view kDropped[] = {
       "defaults", "auto", "noauto", "user", "nouser", "users", "owner", "group",
       "_netdev", "nofail",
+      "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime",
+      "lazytime", "nolazytime",
   };
   for (absl::string_view d : kDropped) {
     if (opt == d) return true;
@@ -231,7 +235,9 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
   std::string program = "logdex", dash_o = "-o", text(list);
   char* argv[] = {program.data(), dash_o.data(), text.data(), nullptr};
   fuse_args args = FUSE_ARGS_INIT(3, argv);
-  OptionParse parse{.cwd = &cwd, .config = config};
+  OptionParse parse;
+  parse.cwd = &cwd;
+  parse.config = config;
   const int rc = fuse_opt_parse(&args, &parse, kOptions, ProcessOption);
   fuse_opt_free_args(&args);
   if (!parse.error.ok()) return parse.error;

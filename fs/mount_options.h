@@ -56,10 +56,12 @@ struct MountConfig {
 absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
                              MountConfig* config);
 
-// Options an fstab line or mount(8)/mount.fuse3 may pass that mean nothing to
-// a FUSE mount and that libfuse would reject: defaults, auto, noauto, user,
-// nouser, users, owner, group, _netdev, nofail, x-* and X-* (systemd and
-// util-linux), comment=*. Dropped by ApplyOptionList.
+// Options an fstab line or mount(8)/mount.fuse3 may pass that libfuse 3.14
+// would reject: defaults, auto, noauto, user, nouser, users, owner, group,
+// _netdev, nofail, x-* and X-* (systemd and util-linux), comment=*, and the
+// atime flags libfuse cannot set (relatime, norelatime, strictatime,
+// nostrictatime, diratime, nodiratime, lazytime, nolazytime). Dropped by
+// ApplyOptionList.
 bool IsMountHelperOption(absl::string_view opt);
 
 // Checks the log dir (exists, is a directory), the mount point (exists, is an

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mount.fuse3, `mount -t fuse.logdex` and an fstab line (`mount -T FSTAB MNT`) mount a log dir
 # like `logdex mount`: mount.fuse3 runs `logdex LOGDIR MNT -o OPTS` through sh, the fstab and
-# systemd options (defaults, _netdev, nofail, x-systemd.*, comment=) are accepted, cache_dir= is
+# systemd options (defaults, _netdev, nofail, x-systemd.*, comment=, relatime) are accepted, cache_dir= is
 # used, nosuid/nodev reach the kernel, the mount's source is LOGDIR (so `mount -a` sees an fstab
 # line mounted), and the mount is ready when the command returns.
 # mount(8) clears PATH (sh then searches /usr/local/bin, /usr/bin, /bin), so its two cases run in
@@ -23,14 +23,16 @@ cache=$(make_dir cache-fuse3)
 LIB_MOUNTS+=("$mnt")
 rc=0
 PATH="$bindir:$PATH" timeout -k 5 "$MOUNT_TIMEOUT" mount.fuse3 "$logdir" "$mnt" -t fuse.logdex \
-  -o rw,nosuid,nodev,_netdev,nofail,x-systemd.automount,x-systemd.idle-timeout=60,comment=x,cache_dir="$cache" ||
+  -o rw,nosuid,nodev,relatime,noatime,_netdev,nofail,x-systemd.automount,x-systemd.idle-timeout=60,comment=x,cache_dir="$cache" ||
   rc=$?
 assert_eq 0 "$rc" "exit status of mount.fuse3"
 # Ready when mount.fuse3 returns: no waiting.
 mountpoint -q -- "$mnt" || fail "not mounted when mount.fuse3 returned"
 line=$(awk -v m="$mnt" '$5 == m' /proc/self/mountinfo)
 case "$line" in *" - fuse.logdex "*) ;; *) fail "mountinfo type of $mnt is not fuse.logdex: $line" ;; esac
-case "$line" in *nosuid*nodev* | *nodev*nosuid*) ;; *) fail "nosuid,nodev not in the mount flags: $line" ;; esac
+for flag in nosuid nodev noatime; do
+  case "$line" in *"$flag"*) ;; *) fail "$flag not in the mount flags: $line" ;; esac
+done
 on_mount cat "$mnt/index.ndjson" >"$TEST_DIR/fuse3.ndjson"
 assert_same_bytes "$TEST_DIR/expected.ndjson" "$TEST_DIR/fuse3.ndjson" "index.ndjson via mount.fuse3"
 assert_eq "$cache" "$(on_mount jq -r .cache_dir "$mnt/.logdex/status.json")" "cache_dir from -o"
@@ -41,7 +43,7 @@ unmount_logdex "$mnt" || fail "could not unmount $mnt"
 command -v unshare >/dev/null || fail "unshare is missing (util-linux)"
 cache_t=$(make_dir cache-t)
 cache_fstab=$(make_dir cache-fstab)
-printf '%s %s fuse.logdex defaults,nofail,_netdev,x-systemd.automount,cache_dir=%s 0 0\n' \
+printf '%s %s fuse.logdex defaults,relatime,nofail,_netdev,x-systemd.automount,cache_dir=%s 0 0\n' \
   "$logdir" "$mnt" "$cache_fstab" >"$TEST_DIR/fstab"
 cat >"$TEST_DIR/inside.sh" <<'INNER'
 set -euo pipefail

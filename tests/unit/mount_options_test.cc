@@ -93,10 +93,17 @@ TEST_F(MountOptionsTest, ASourceNameAfterAnotherOptionIsNotASource) {
 TEST_F(MountOptionsTest, FstabAndMountHelperOptionsAreDropped) {
   ASSERT_TRUE(Apply({"defaults,rw,nosuid,nodev,_netdev,nofail,noauto,auto,user,users,nouser,"
                      "x-systemd.automount,x-systemd.idle-timeout=60,X-mount.mkdir,comment=x,"
-                     "dev,suid,exec,noatime,relatime"})
+                     "dev,suid,exec,noatime"})
                   .ok());
   EXPECT_THAT(config_.fuse_options,
-              ElementsAre("rw", "nosuid", "nodev", "dev", "suid", "exec", "noatime", "relatime"));
+              ElementsAre("rw", "nosuid", "nodev", "dev", "suid", "exec", "noatime"));
+}
+
+TEST_F(MountOptionsTest, AtimeFlagsLibfuseCannotSetAreDroppedTheOthersPassOn) {
+  ASSERT_TRUE(Apply({"relatime,norelatime,strictatime,nostrictatime,diratime,nodiratime,lazytime,"
+                     "nolazytime,atime,noatime,sync,async,dirsync"})
+                  .ok());
+  EXPECT_THAT(config_.fuse_options, ElementsAre("atime", "noatime", "sync", "async", "dirsync"));
 }
 
 TEST_F(MountOptionsTest, EscapedCommaStaysInsideAValue) {
