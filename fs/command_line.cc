@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "fs/usage_text.h"
 
@@ -85,7 +86,7 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, cons
   CommandLine& line = parsed.line;
   CLI::App app("", "logdex");
   app.set_help_flag("-h,--help");
-  app.require_subcommand(1, 1);
+  app.require_subcommand(0, 1);  // none: an error below, after CLI11's own
 
   CLI::App* mount = app.add_subcommand("mount");
   std::vector<std::string> option_lists;
@@ -127,8 +128,21 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, cons
     const std::vector<CLI::App*> got = app.get_subcommands();
     return Help(got.empty() ? "" : got.front()->get_name(), out);
   } catch (const CLI::ParseError& e) {
+    // CLI11's words ("The following argument was not expected: X"), then the
+    // command's synopsis, so that the line says what was wanted.
     const std::vector<CLI::App*> got = app.get_subcommands();
-    return Error(got.empty() ? "" : got.front()->get_name(), e.what(), err);
+    const std::string command = got.empty() ? "" : got.front()->get_name();
+    const std::string usage = UsageOf(command);
+    const std::string synopsis = usage.substr(0, usage.find('\n'));
+    std::string what = e.what();
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {  // name the first one
+      const std::vector<std::string> extras = got.empty() ? app.remaining() : got.front()->remaining();
+      if (!extras.empty()) {
+        const std::string& x = extras.front();
+        what = (x.size() > 1 && x[0] == '-' ? "unknown flag '" : "unexpected argument '") + x + "'";
+      }
+    }
+    return Error(command, absl::StrCat(what, "; ", synopsis), err);
   }
 
   if (mount->parsed()) {
@@ -159,8 +173,10 @@ ParsedCommandLine ParseCommandLine(const std::vector<std::string>& args_in, cons
     line.command = Command::kRebuild;
   } else if (status->parsed()) {
     line.command = Command::kStatus;
-  } else {
+  } else if (unmount->parsed()) {
     line.command = Command::kUnmount;
+  } else {  // flags only, say `logdex -f`
+    return Error("", "no command given", err);
   }
   return parsed;
 }

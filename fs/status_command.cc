@@ -15,12 +15,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "fs/logdex_mount.h"
+#include "fs/verify_report.h"
 
 namespace logdex::fs {
 namespace {
 
 std::string N(std::optional<uint64_t> v) { return v ? absl::StrCat(*v) : "?"; }
-std::string S(const std::optional<std::string>& v) { return v ? *v : "?"; }
+// Strings from status.json (paths, messages) as one printable line each.
+std::string S(const std::optional<std::string>& v) { return v ? ShownText(*v) : "?"; }
 
 std::string UnixTime(std::optional<uint64_t> seconds) {
   if (!seconds) return "never";
@@ -59,7 +61,7 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
     absl::StrAppendFormat(&out, "  %-11s %s\n", label, text);
   };
   const std::string health = S(st.String("/health"));
-  absl::StrAppendFormat(&out, "%s: %s\n", mountpoint, health);
+  absl::StrAppendFormat(&out, "%s: %s\n", ShownText(mountpoint), health);
   line("daemon", absl::StrFormat("pid %s, mounted %s, log dir %s", N(st.Uint("/pid")),
                                  S(st.String("/mounted_at")), S(st.String("/log_dir"))));
 
@@ -80,7 +82,8 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   } else if (state == "not_built") {
     line("index", "not built yet (built on first use of index.ndjson)");
   } else {
-    line("index", state + (st.String("/index/last_error") ? ": " + *st.String("/index/last_error") : ""));
+    const std::optional<std::string> error = st.String("/index/last_error");
+    line("index", state + (error ? ": " + ShownText(*error) : ""));
   }
 
   uint64_t corrupt = 0;
@@ -88,13 +91,14 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   for (const auto& [source, counts] : Members(st, "/rows")) {
     const uint64_t c = UintOf(counts, "corrupt");
     corrupt += c;
-    by_source.push_back(absl::StrFormat("%s %d active, %d corrupt", source, UintOf(counts, "active"), c));
+    by_source.push_back(
+        absl::StrFormat("%s %d active, %d corrupt", ShownText(source), UintOf(counts, "active"), c));
   }
   line("rows", by_source.empty() ? "?" : absl::StrJoin(by_source, "; "));
   std::vector<std::string> by_error;
   for (const auto& [error, count] : Members(st, "/corrupt_by_error")) {
     uint64_t n = 0;
-    if (!count.get_uint64().get(n) && n > 0) by_error.push_back(absl::StrFormat("%s %d", error, n));
+    if (!count.get_uint64().get(n) && n > 0) by_error.push_back(absl::StrFormat("%s %d", ShownText(error), n));
   }
   line("corrupt", by_error.empty() ? absl::StrCat(corrupt)
                                    : absl::StrCat(corrupt, " (", absl::StrJoin(by_error, ", "), ")"));
@@ -109,11 +113,11 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   std::string cache = S(st.String("/cache/start"));
   if (!st.String("/cache/start")) cache = "not opened yet";
   if (std::optional<std::string> detail = st.String("/cache/detail"); detail && !detail->empty()) {
-    cache += " (" + *detail + ")";
+    cache += " (" + ShownText(*detail) + ")";
   }
   absl::StrAppendFormat(&cache, "; last save %s, %s saves, %s errors", UnixTime(st.Uint("/cache/last_save")),
                         N(st.Uint("/cache/saves")), N(st.Uint("/cache/save_errors")));
-  if (std::optional<std::string> e = st.String("/cache/last_save_error")) cache += ", last error: " + *e;
+  if (std::optional<std::string> e = st.String("/cache/last_save_error")) cache += ", last error: " + ShownText(*e);
   absl::StrAppend(&cache, "; ", S(st.String("/cache_dir")));
   line("cache", cache);
 
@@ -122,7 +126,7 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   std::vector<std::string> kinds;
   for (const auto& [kind, count] : Members(st, "/pi/drift_by_kind")) {
     uint64_t n = 0;
-    if (!count.get_uint64().get(n) && n > 0) kinds.push_back(absl::StrFormat("%s %d", kind, n));
+    if (!count.get_uint64().get(n) && n > 0) kinds.push_back(absl::StrFormat("%s %d", ShownText(kind), n));
   }
   line("pi stores", absl::StrFormat("%s: %d drifted%s, %s stopped, %d damaged", N(st.Uint("/pi/stores")),
                                     drifted, kinds.empty() ? "" : " (" + absl::StrJoin(kinds, ", ") + ")",
@@ -138,7 +142,8 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
       if (w["kind"].get_string().get(kind)) kind = "?";
       if (w["message"].get_string().get(message)) message = "?";
       if (w["since"].get_string().get(since)) since = "?";
-      line("warning", absl::StrFormat("%s: %s (%d times since %s)", kind, message, UintOf(w, "count"), since));
+      line("warning", absl::StrFormat("%s: %s (%d times since %s)", ShownText(kind), ShownText(message),
+                                      UintOf(w, "count"), ShownText(since)));
     }
   }
 

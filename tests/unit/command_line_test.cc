@@ -137,8 +137,9 @@ TEST_F(CommandLineTest, EachCommandTakesItsFlags) {
 
 TEST_F(CommandLineTest, BadArgumentsExitTwoWithOneLineNamingTheCommand) {
   ExpectUsageError({"mount", "logs"}, "logdex mount: MOUNTPOINT is required");
-  ExpectUsageError({"mount", "logs", "mnt", "--no-such-flag"}, "logdex mount: ");
-  ExpectUsageError({"mount", "logs", "mnt", "extra"}, "logdex mount: ");
+  ExpectUsageError({"mount", "logs", "mnt", "--no-such-flag"},
+                   "logdex mount: unknown flag '--no-such-flag'; usage: logdex mount LOGDIR MOUNTPOINT");
+  ExpectUsageError({"mount", "logs", "mnt", "extra"}, "logdex mount: unexpected argument 'extra'; usage: ");
   ExpectUsageError({"mount", "logs", "mnt", "-o"}, "logdex mount: ");
   ExpectUsageError({"mount", "logs", "mnt", "-o", "verify=x"}, "logdex mount: bad verify mode");
   ExpectUsageError({"index", "--sources=nope", "logs"}, "logdex index: ");
@@ -146,7 +147,8 @@ TEST_F(CommandLineTest, BadArgumentsExitTwoWithOneLineNamingTheCommand) {
   ExpectUsageError({"rebuild", "a", "b"}, "logdex rebuild: ");
   ExpectUsageError({"status"}, "logdex status: MOUNTPOINT is required");
   ExpectUsageError({"unmount", "a", "--json"}, "logdex unmount: ");
-  ExpectUsageError({"--no-such-flag"}, "logdex: ");
+  ExpectUsageError({"--no-such-flag"}, "logdex: unknown flag '--no-such-flag'");
+  ExpectUsageError({"--"}, "logdex: no command given");
   ExpectUsageError({"no-such-command"}, "logdex: unknown command 'no-such-command'");
 }
 

@@ -4,6 +4,7 @@
 // clear error for a file that is not JSON.
 #include "fs/status_command.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_replace.h"
@@ -133,6 +134,12 @@ TEST_F(StatusSummaryTest, MissingFieldsShowAsQuestionMarksNeverGuessed) {
   EXPECT_EQ(code_, kStatusHealthy);
   EXPECT_THAT(text, HasSubstr("pid ?, mounted ?, log dir ?"));
   EXPECT_THAT(text, HasSubstr("torn tails  ? (? bytes"));
+}
+
+TEST_F(StatusSummaryTest, PathsWithControlBytesStayOnTheirLine) {
+  const std::string text = Summary(Replace(R"("log_dir": "/logs")", R"("log_dir": "/lo\ngs\u001b")"));
+  EXPECT_THAT(text, HasSubstr("log dir /lo\\ngs\\x1b\n"));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 10) << text;
 }
 
 TEST_F(StatusSummaryTest, AFileThatIsNotAJsonObjectIsAnError) {
