@@ -69,6 +69,10 @@ absl::StatusOr<LogdexMount> FindLogdexMount(const std::string& path) {
   }
   const std::optional<std::string> type = recovery::MountTypeAt(real);
   if (!type) {
+    if (const std::optional<std::string> outer = recovery::LogdexMountOf(real)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s is inside the logdex mount at '%s': give its mount point", shown, *outer));
+    }
     return absl::InvalidArgumentError(shown + " is not mounted: no logdex mount there");
   }
   if (*type != kLogdexType) {

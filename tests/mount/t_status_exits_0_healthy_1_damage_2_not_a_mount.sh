@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `logdex status MNT` summarizes .logdex/status.json: exit 0 and "healthy" for a clean log dir,
 # 1 naming the damage for one with a corrupt frame, 2 with one line for what is not a logdex mount
-# (a plain directory, a missing path, a file, another file system). --json prints status.json,
+# (a plain directory, a missing path, a file, another file system, a directory inside a logdex
+# mount). --json prints status.json,
 # which names the daemon's pid.
 . "$(dirname "$0")/lib.sh" "$1"
 
@@ -44,7 +45,7 @@ grep -q 'corrupt *1 (json 1)' "$TEST_DIR/out" || fail "corrupt rows by error mis
 plain=$(make_dir plain)
 touch "$TEST_DIR/file"
 for case in "$plain:not mounted" "$TEST_DIR/missing:does not exist" "$TEST_DIR/file:not a directory" \
-  "/proc:is a proc mount, not a logdex mount"; do
+  "/proc:is a proc mount, not a logdex mount" "$mnt_clean/.logdex:is inside the logdex mount at '$mnt_clean'"; do
   path=${case%%:*} want=${case#*:}
   status_of "$path"
   assert_eq 2 "$rc" "exit status of status $path"
