@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fuse_opt.h>
+
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -15,7 +18,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 
 namespace logdex::fs {
 namespace {
@@ -80,53 +82,89 @@ absl::string_view VerifyModeName(VerifyMode mode) {
   return mode == VerifyMode::kStat ? "stat" : "full";
 }
 
-absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
-                             MountConfig* config) {
-  // "-o sources=pi,claude": the ',' split the list; a bare source name right
-  // after sources= continues it (no FUSE option has such a name).
-  std::vector<std::string> opts;
-  for (absl::string_view token : absl::StrSplit(list, ',')) {
-    if (token.empty()) continue;
-    if (!opts.empty() && absl::StartsWith(opts.back(), "sources=") &&
-        token.find('=') == absl::string_view::npos && index::ParseSourceList(std::string_view(token.data(), token.size())).ok()) {
-      absl::StrAppend(&opts.back(), "+", token);
-    } else {
-      opts.emplace_back(token);
-    }
+namespace {
+
+// What fuse_opt_parse hands each option to: the config being filled, and the
+// state the "-o sources=pi,claude" continuation needs.
+struct OptionParse {
+  const std::string* cwd = nullptr;
+  MountConfig* config = nullptr;
+  std::string sources;        // the list so far, while the last option was sources=
+  bool after_sources = false;
+  absl::Status error;
+};
+
+// Keys of the options logdex owns; everything else is FUSE_OPT_KEY_OPT.
+enum OptionKey : int {
+  kCacheDir = 1, kSources, kVerify, kSaveInterval, kLog, kDebug, kReadOnly, kReadWrite,
+  kNeedsValue,  // one of the above written without '=VALUE'
+};
+
+// Templates ending in '=' match "key=anything" (fuse_opt.h).
+constexpr fuse_opt kOptions[] = {
+    FUSE_OPT_KEY("cache_dir=", kCacheDir),
+    FUSE_OPT_KEY("sources=", kSources),
+    FUSE_OPT_KEY("verify=", kVerify),
+    FUSE_OPT_KEY("save_interval=", kSaveInterval),
+    FUSE_OPT_KEY("log=", kLog),
+    FUSE_OPT_KEY("debug", kDebug),
+    FUSE_OPT_KEY("ro", kReadOnly),
+    FUSE_OPT_KEY("rw", kReadWrite),
+    FUSE_OPT_KEY("cache_dir", kNeedsValue),
+    FUSE_OPT_KEY("sources", kNeedsValue),
+    FUSE_OPT_KEY("verify", kNeedsValue),
+    FUSE_OPT_KEY("save_interval", kNeedsValue),
+    FUSE_OPT_KEY("log", kNeedsValue),
+    FUSE_OPT_END,
+};
+
+absl::Status ApplySources(absl::string_view list, MountConfig* config) {
+  absl::StatusOr<std::array<bool, index::kSourceCount>> sources =
+      index::ParseSourceList(std::string_view(list.data(), list.size()));
+  if (!sources.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bad sources list '%s': %s", list, sources.status().message()));
   }
-  for (absl::string_view opt : opts) {
-    absl::string_view key = opt.substr(0, opt.find('='));
-    bool has_value = key.size() < opt.size();
-    absl::string_view value = has_value ? opt.substr(key.size() + 1) : absl::string_view();
-    if (key == "cache_dir" || key == "sources" || key == "verify" || key == "save_interval" ||
-        key == "log") {
-      if (!has_value || value.empty()) {
-        return absl::InvalidArgumentError(absl::StrFormat("option '%s' needs a value", key));
-      }
-    }
-    if (key == "cache_dir") {
-      config->cache_dir = MakeAbsolute(value, cwd);
+  config->scan.sources = *sources;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOne(int key, absl::string_view opt, OptionParse* p) {
+  MountConfig* const config = p->config;
+  const size_t eq = opt.find('=');
+  const absl::string_view key_name = opt.substr(0, eq);
+  const absl::string_view value =
+      eq == absl::string_view::npos ? absl::string_view() : opt.substr(eq + 1);
+  const bool continues_sources = p->after_sources;
+  p->after_sources = false;
+  if (key == kNeedsValue || (key >= kCacheDir && key <= kLog && value.empty())) {
+    return absl::InvalidArgumentError(absl::StrFormat("option '%s' needs a value", key_name));
+  }
+  switch (key) {
+    case kCacheDir:
+      config->cache_dir = MakeAbsolute(value, *p->cwd);
       config->cache_dir_given = true;
-    } else if (key == "log") {
-      config->log_file = MakeAbsolute(value, cwd);
-    } else if (opt == "debug") {
+      return absl::OkStatus();
+    case kLog:
+      config->log_file = MakeAbsolute(value, *p->cwd);
+      return absl::OkStatus();
+    case kDebug:
       config->trace_requests = true;
-    } else if (key == "sources") {
-      absl::StatusOr<std::array<bool, index::kSourceCount>> sources =
-          index::ParseSourceList(std::string_view(value.data(), value.size()));
-      if (!sources.ok()) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "bad sources list '%s': %s", value, sources.status().message()));
-      }
-      config->scan.sources = *sources;
-    } else if (key == "save_interval") {
+      return absl::OkStatus();
+    case kSources:
+      p->sources = std::string(value);
+      p->after_sources = true;
+      return ApplySources(value, config);
+    case kSaveInterval: {
       int seconds = 0;
       if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 86400) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "bad save_interval '%s' (want whole seconds, 1 to 86400)", value));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("bad save_interval '%s' (want whole seconds, 1 to 86400)", value));
       }
       config->save_interval_seconds = seconds;
-    } else if (key == "verify") {
+      return absl::OkStatus();
+    }
+    case kVerify:
       if (value == "full") {
         config->verify = VerifyMode::kFull;
       } else if (value == "stat") {
@@ -135,53 +173,76 @@ absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
         return absl::InvalidArgumentError(
             absl::StrFormat("bad verify mode '%s' (want full or stat)", value));
       }
-    } else {
-      if (opt == "ro") config->read_only = true;
-      if (opt == "rw") config->read_only = false;
-      config->fuse_options.emplace_back(opt);
-    }
+      return absl::OkStatus();
+    case kReadOnly:
+    case kReadWrite:
+      config->read_only = key == kReadOnly;
+      config->fuse_options.emplace_back(opt);  // libfuse makes the mount ro or rw
+      return absl::OkStatus();
+    default:
+      break;
   }
+  // "-o sources=pi,claude": the ',' split the list; a bare source name right
+  // after sources= continues it (no FUSE option has such a name).
+  if (continues_sources && eq == absl::string_view::npos &&
+      index::ParseSourceList(std::string_view(opt.data(), opt.size())).ok()) {
+    absl::StrAppend(&p->sources, "+", opt);
+    p->after_sources = true;
+    return ApplySources(p->sources, config);
+  }
+  if (IsMountHelperOption(opt)) return absl::OkStatus();
+  config->fuse_options.emplace_back(opt);
   return absl::OkStatus();
 }
 
-absl::StatusOr<MountArgs> ParseMountArgs(const std::vector<std::string>& args,
-                                         const std::string& cwd) {
-  MountArgs out;
-  std::vector<std::string> positional;
-  bool options_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (options_done || a.empty() || a[0] != '-' || a == "-") {
-      positional.push_back(a);
-    } else if (a == "--") {
-      options_done = true;
-    } else if (a == "-h" || a == "--help") {
-      out.help = true;
-      return out;
-    } else if (a == "-f") {
-      out.config.foreground = true;
-    } else if (a == "-d" || a == "--debug") {
-      out.config.debug = true;
-      out.config.foreground = true;
-    } else if (a == "-o") {
-      if (i + 1 == args.size()) return absl::InvalidArgumentError("-o needs an option list");
-      if (absl::Status s = ApplyOptionList(args[++i], cwd, &out.config); !s.ok()) return s;
-    } else if (absl::StartsWith(a, "-o")) {
-      if (absl::Status s = ApplyOptionList(a.substr(2), cwd, &out.config); !s.ok()) return s;
-    } else {
-      return absl::InvalidArgumentError(absl::StrFormat("unknown flag '%s'", a));
-    }
+int ProcessOption(void* data, const char* arg, int key, fuse_args* /*outargs*/) {
+  auto* p = static_cast<OptionParse*>(data);
+  if (key == FUSE_OPT_KEY_NONOPT) {  // cannot happen for "-o LIST"; refuse rather than guess
+    p->error = absl::InvalidArgumentError(absl::StrFormat("unexpected argument '%s'", arg));
+    return -1;
   }
-  if (positional.size() < 2) {
-    return absl::InvalidArgumentError("needs LOGDIR and MOUNTPOINT");
+  const absl::string_view opt(arg);
+  if (opt.empty()) return 0;  // "ro,,rw"
+  p->error = ApplyOne(key, opt, p);
+  return p->error.ok() ? 0 : -1;  // 0: consumed, nothing left for outargs
+}
+
+}  // namespace
+
+bool IsMountHelperOption(absl::string_view opt) {
+  // What fstab and mount(8) add for themselves and libfuse would reject as
+  // unknown; and the VFS atime flags an fstab line may carry that libfuse
+  // 3.14 cannot set (it knows rw, ro, dev, nodev, suid, nosuid, exec, noexec,
+  // sync, async, dirsync, atime, noatime: those pass on). relatime and
+  // diratime are what a new mount gets anyway; the others cannot be had.
+  static constexpr absl::string_view kDropped[] = {
+      "defaults", "auto", "noauto", "user", "nouser", "users", "owner", "group",
+      "_netdev", "nofail",
+      "relatime", "norelatime", "strictatime", "nostrictatime", "diratime", "nodiratime",
+      "lazytime", "nolazytime",
+  };
+  for (absl::string_view d : kDropped) {
+    if (opt == d) return true;
   }
-  if (positional.size() > 2) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("unexpected argument '%s'", positional[2]));
-  }
-  out.config.log_dir = positional[0];
-  out.config.mountpoint = positional[1];
-  return out;
+  return absl::StartsWith(opt, "x-") || absl::StartsWith(opt, "X-") ||
+         absl::StartsWith(opt, "comment=");
+}
+
+absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
+                             MountConfig* config) {
+  // fuse_opt_parse splits the list at ',' (a '\,' is a comma inside a value)
+  // and calls ProcessOption for each option, in order.
+  std::string program = "logdex", dash_o = "-o", text(list);
+  char* argv[] = {program.data(), dash_o.data(), text.data(), nullptr};
+  fuse_args args = FUSE_ARGS_INIT(3, argv);
+  OptionParse parse;
+  parse.cwd = &cwd;
+  parse.config = config;
+  const int rc = fuse_opt_parse(&args, &parse, kOptions, ProcessOption);
+  fuse_opt_free_args(&args);
+  if (!parse.error.ok()) return parse.error;
+  if (rc != 0) return absl::InvalidArgumentError(absl::StrFormat("cannot parse options '%s'", list));
+  return absl::OkStatus();
 }
 
 absl::Status ValidateMountPaths(MountConfig* config) {

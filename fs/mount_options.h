@@ -1,6 +1,6 @@
-// `logdex mount` arguments: parsing the command line and its -o list, and
-// checking the paths before anything is mounted (SPEC §8: bad arguments, a
-// missing log dir, a mount point that is not an empty directory: exit 2,
+// `logdex mount` arguments: the -o list (fs/command_line.h parses the flags)
+// and checking the paths before anything is mounted (SPEC §8: bad arguments,
+// a missing log dir, a mount point that is not an empty directory: exit 2,
 // nothing mounted).
 #ifndef LOGDEX_FS_MOUNT_OPTIONS_H_
 #define LOGDEX_FS_MOUNT_OPTIONS_H_
@@ -45,19 +45,24 @@ struct MountConfig {
   std::vector<std::string> fuse_options;
 };
 
-struct MountArgs {
-  bool help = false;  // --help / -h: print usage, nothing else
-  MountConfig config;
-};
-
-// Parses the arguments after `mount`. InvalidArgument names the problem.
-// cwd makes a relative cache_dir absolute (the daemon runs in "/").
-absl::StatusOr<MountArgs> ParseMountArgs(const std::vector<std::string>& args,
-                                         const std::string& cwd);
-
-// Applies one `-o` list ("ro,sources=pi+claude,allow_other") to *config.
+// Applies one `-o` list ("ro,sources=pi+claude,allow_other") to *config,
+// split and unescaped by libfuse's fuse_opt_parse ('\,' is a comma inside a
+// value). logdex's own options (ro/rw, sources=, cache_dir=, verify=,
+// save_interval=, log=, debug) set their fields; a bare source name right after
+// sources= continues its list ("sources=pi,claude"); what fstab and mount(8)
+// add for themselves (IsMountHelperOption) is dropped; everything else goes to
+// fuse_options, in order. InvalidArgument names the problem. cwd makes a
+// relative cache_dir or log file absolute (the daemon runs in "/").
 absl::Status ApplyOptionList(absl::string_view list, const std::string& cwd,
                              MountConfig* config);
+
+// Options an fstab line or mount(8)/mount.fuse3 may pass that libfuse 3.14
+// would reject: defaults, auto, noauto, user, nouser, users, owner, group,
+// _netdev, nofail, x-* and X-* (systemd and util-linux), comment=*, and the
+// atime flags libfuse cannot set (relatime, norelatime, strictatime,
+// nostrictatime, diratime, nodiratime, lazytime, nolazytime). Dropped by
+// ApplyOptionList.
+bool IsMountHelperOption(absl::string_view opt);
 
 // Checks the log dir (exists, is a directory), the mount point (exists, is an
 // empty directory, not inside the log dir) and /dev/fuse; replaces both paths

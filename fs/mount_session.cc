@@ -13,7 +13,9 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "fs/descriptor_limit.h"
 #include "fs/logdex_fs.h"
 #include "fs/ops.h"
@@ -35,7 +37,12 @@ std::vector<std::string> FuseArgv(const MountConfig& config) {
   if (!has_fsname) opts.push_back("fsname=logdex");
   if (!has_subtype) opts.push_back("subtype=logdex");
   opts.insert(opts.end(), config.fuse_options.begin(), config.fuse_options.end());
-  std::vector<std::string> argv = {"logdex", "-o", absl::StrJoin(opts, ",")};
+  // libfuse's fuse_opt_parse splits this at ',' and unescapes a backslash
+  // before any byte: a value holding either (fsname=/logs/a,b) goes escaped.
+  std::vector<std::string> argv = {
+      "logdex", "-o", absl::StrJoin(opts, ",", [](std::string* out, const std::string& o) {
+        absl::StrAppend(out, absl::StrReplaceAll(o, {{"\\", "\\\\"}, {",", "\\,"}}));
+      })};
   if (config.debug) argv.push_back("-d");
   return argv;
 }

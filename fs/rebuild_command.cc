@@ -225,25 +225,10 @@ absl::StatusOr<recovery::RebuildStepHook> AbortSeamFromEnvironment() {
 
 const char* RebuildUsage() { return kUsage; }
 
-int RebuildCommand(const std::vector<std::string>& args) {
+int RebuildCommand(const RebuildArgs& args) {
   recovery::PiRebuildOptions options;
-  std::string log_dir;
-  int positional = 0;
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (a == "--dry-run") {
-      options.dry_run = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return Fail("unknown flag '" + a + "' (see logdex rebuild --help)");
-    } else {
-      log_dir = a;
-      ++positional;
-    }
-  }
-  if (positional != 1) return Fail("needs exactly one LOGDIR (see logdex rebuild --help)");
+  options.dry_run = args.dry_run;
+  const std::string& log_dir = args.log_dir;
   absl::StatusOr<recovery::RebuildStepHook> seam = AbortSeamFromEnvironment();
   if (!seam.ok()) return Fail(StatusText(seam.status()));
   options.after_step = *seam;

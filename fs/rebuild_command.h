@@ -3,16 +3,20 @@
 #define LOGDEX_FS_REBUILD_COMMAND_H_
 
 #include <string>
-#include <vector>
 
 namespace logdex::fs {
 
 // The usage text (`logdex rebuild --help`).
 const char* RebuildUsage();
 
-// Runs `logdex rebuild` with the arguments after the command name; returns the
-// process exit code.
-int RebuildCommand(const std::vector<std::string>& args);
+// `logdex rebuild LOGDIR [--dry-run]`, as fs/command_line.h parses it.
+struct RebuildArgs {
+  std::string log_dir;
+  bool dry_run = false;  // --dry-run
+};
+
+// Runs `logdex rebuild`; returns the process exit code.
+int RebuildCommand(const RebuildArgs& args);
 
 }  // namespace logdex::fs
 

@@ -1,5 +1,7 @@
 #include "fs/status_files.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <string_view>
@@ -207,6 +209,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"warnings\": [%s],\n"
       "  \"log_dir\": %s,\n"
       "  \"mountpoint\": %s,\n"
+      "  \"pid\": %d,\n"
       "  \"mounted_at\": %s,\n"
       "  \"cache_dir\": %s,\n"
       "  \"cache\": %s,\n"
@@ -231,7 +234,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"mount_options\": %s\n"
       "}\n",
       warnings.empty() ? "ok" : "degraded", warning_list, JsonString(c.log_dir),
-      JsonString(c.mountpoint), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
+      JsonString(c.mountpoint), ::getpid(), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
       st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,

@@ -120,25 +120,9 @@ int Fail(const VerifyIo& io, const std::string& message) {
 
 const char* VerifyUsage() { return kUsage; }
 
-int VerifyCommand(const std::vector<std::string>& args, const VerifyIo& io) {
-  bool json = false;
-  std::string log_dir;
-  int positional = 0;
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (a == "--json") {
-      json = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return Fail(io, "unknown flag '" + ShownText(a) + "' (see logdex verify --help)");
-    } else {
-      log_dir = a;
-      ++positional;
-    }
-  }
-  if (positional != 1) return Fail(io, "needs exactly one LOGDIR (see logdex verify --help)");
+int VerifyCommand(const VerifyArgs& args, const VerifyIo& io) {
+  const bool json = args.json;
+  const std::string& log_dir = args.log_dir;
   const std::string shown = "'" + ShownText(log_dir) + "'";
   struct stat st;
   if (::stat(log_dir.c_str(), &st) != 0) {
@@ -191,7 +175,7 @@ int VerifyCommand(const std::vector<std::string>& args, const VerifyIo& io) {
   return recovery::VerifyExitCode(*counts);
 }
 
-int VerifyCommand(const std::vector<std::string>& args) {
+int VerifyCommand(const VerifyArgs& args) {
   VerifyIo io;
   io.progress = ::isatty(STDERR_FILENO) == 1;
   io.out_is_tty = ::isatty(STDOUT_FILENO) == 1;

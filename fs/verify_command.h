@@ -10,7 +10,6 @@
 
 #include <cstdio>
 #include <string>
-#include <vector>
 
 namespace logdex::fs {
 
@@ -25,12 +24,18 @@ struct VerifyIo {
   bool out_is_tty = false;     // out_fd is that terminal too: clear the line before writing
 };
 
-// Runs `logdex verify` with the arguments after the command name; returns the
-// process exit code: 0 clean, 1 damage or drift found, 2 could not run.
-int VerifyCommand(const std::vector<std::string>& args, const VerifyIo& io);
+// `logdex verify LOGDIR [--json]`, as fs/command_line.h parses it.
+struct VerifyArgs {
+  std::string log_dir;
+  bool json = false;  // --json
+};
+
+// Runs `logdex verify`; returns the process exit code: 0 clean, 1 damage or
+// drift found, 2 could not run (one line on io.err).
+int VerifyCommand(const VerifyArgs& args, const VerifyIo& io);
 
 // The same on stdout/stderr, with a progress line when stderr is a terminal.
-int VerifyCommand(const std::vector<std::string>& args);
+int VerifyCommand(const VerifyArgs& args);
 
 }  // namespace logdex::fs
 

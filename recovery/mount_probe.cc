@@ -33,16 +33,13 @@ bool IsWithin(const std::string& path, const std::string& dir) {
                          path[dir.size()] == '/');
 }
 
-}  // namespace
-
-std::optional<std::string> LogdexMountOf(const std::string& path) {
-  char real[PATH_MAX];
-  // A path below a dead mount (ENOTCONN) cannot be resolved: fall back to the
-  // path as given, made absolute by the caller.
-  const std::string resolved = ::realpath(path.c_str(), real) != nullptr ? real : path;
+// Calls visit(mount point, fstype) for each line of /proc/self/mountinfo, in
+// order; false when it cannot be read.
+template <typename Visit>
+bool ForEachMount(Visit visit) {
   std::ifstream in("/proc/self/mountinfo");
-  if (!in) return std::nullopt;
-  std::string line, best_point, best_type;
+  if (!in) return false;
+  std::string line;
   while (std::getline(in, line)) {
     // id parent major:minor root mount-point options [optional...] - fstype source superopts
     std::istringstream fields(line);
@@ -52,13 +49,35 @@ std::optional<std::string> LogdexMountOf(const std::string& path) {
     size_t dash = 6;
     while (dash < f.size() && f[dash] != "-") ++dash;
     if (dash + 1 >= f.size()) continue;
-    const std::string point = Unescape(f[4]);
-    if (!IsWithin(resolved, point)) continue;
+    visit(Unescape(f[4]), f[dash + 1]);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> MountTypeAt(const std::string& mount_point) {
+  std::optional<std::string> type;
+  ForEachMount([&](const std::string& point, const std::string& fstype) {
+    if (point == mount_point) type = fstype;  // later lines stack on earlier
+  });
+  return type;
+}
+
+std::optional<std::string> LogdexMountOf(const std::string& path) {
+  char real[PATH_MAX];
+  // A path below a dead mount (ENOTCONN) cannot be resolved: fall back to the
+  // path as given, made absolute by the caller.
+  const std::string resolved = ::realpath(path.c_str(), real) != nullptr ? real : path;
+  std::string best_point, best_type;
+  const bool read = ForEachMount([&](const std::string& point, const std::string& fstype) {
+    if (!IsWithin(resolved, point)) return;
     if (point.size() >= best_point.size()) {  // the innermost (later lines stack on earlier)
       best_point = point;
-      best_type = f[dash + 1];
+      best_type = fstype;
     }
-  }
+  });
+  if (!read) return std::nullopt;
   if (best_type == "fuse.logdex") return best_point;
   return std::nullopt;
 }

@@ -13,6 +13,12 @@ namespace logdex::recovery {
 // fuse.logdex); nullopt otherwise, and when mountinfo cannot be read.
 std::optional<std::string> LogdexMountOf(const std::string& path);
 
+// The file system type ("fuse.logdex", "ext4", ...) of the mount whose mount
+// point is exactly `mount_point` (an absolute path without symlinks; the
+// topmost when mounts stack), from /proc/self/mountinfo; nullopt when
+// nothing is mounted there or mountinfo cannot be read.
+std::optional<std::string> MountTypeAt(const std::string& mount_point);
+
 }  // namespace logdex::recovery
 
 #endif  // LOGDEX_RECOVERY_MOUNT_PROBE_H_

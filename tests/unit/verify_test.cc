@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fs/command_line.h"
 #include "fs/verify_command.h"
 #include "gtest/gtest.h"
 #include "pi_fixtures.h"
@@ -93,7 +94,12 @@ class VerifyTest : public ::testing::Test {
     fs::VerifyIo io;
     io.out_fd = fd;
     io.err = err;
-    const int rc = fs::VerifyCommand(args, io);
+    std::vector<std::string> line = {"verify"};
+    line.insert(line.end(), args.begin(), args.end());
+    std::FILE* help = std::tmpfile();
+    const fs::ParsedCommandLine parsed = fs::ParseCommandLine(line, "/", help, err);
+    std::fclose(help);
+    const int rc = parsed.exit_code ? *parsed.exit_code : fs::VerifyCommand(parsed.line.verify, io);
     close(fd);
     out_ = ReadFile(path);
     std::rewind(err);
@@ -233,7 +239,7 @@ int CommandAsNobody(const std::string& log_dir, const std::string& report) {
     if (fd < 0) _exit(11);
     fs::VerifyIo io;
     io.out_fd = fd;
-    _exit(fs::VerifyCommand({log_dir, "--json"}, io));
+    _exit(fs::VerifyCommand(fs::VerifyArgs{.log_dir = log_dir, .json = true}, io));
   }
   int status = 0;
   if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
