@@ -1,0 +1,159 @@
+// One log line per distinct problem (fs/log_dedupe.h, fs/daemon_log.h): the
+// dedupe memory, the line format, and what the core reports as problems.
+#include "fs/log_dedupe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "fs/daemon_log.h"
+#include "fs/mount_options.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "index/live_index.h"
+#include "temp_dir.h"
+
+namespace logdex::fs {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+TEST(LogDedupeTest, AKeyIsNewOnlyTheFirstTime) {
+  LogDedupe d;
+  EXPECT_TRUE(d.FirstTime("a"));
+  EXPECT_FALSE(d.FirstTime("a"));
+  EXPECT_FALSE(d.FirstTime("a"));
+  EXPECT_TRUE(d.FirstTime("b"));
+  EXPECT_EQ(d.suppressed(), 2u);
+}
+
+TEST(LogDedupeTest, AForgottenKeyIsNewAgain) {
+  LogDedupe d;
+  EXPECT_TRUE(d.FirstTime("warning"));
+  d.Forget("warning");
+  EXPECT_TRUE(d.FirstTime("warning"));
+}
+
+TEST(LogDedupeTest, MemoryIsBoundedByForgettingTheOldestKey) {
+  LogDedupe d(3);
+  for (const char* k : {"a", "b", "c", "d"}) EXPECT_TRUE(d.FirstTime(k));
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_FALSE(d.FirstTime("d"));
+  EXPECT_FALSE(d.FirstTime("b"));
+  EXPECT_TRUE(d.FirstTime("a"));  // the oldest went first
+}
+
+TEST(LogDedupeTest, KeysComingAndGoingDoNotGrowMemory) {
+  LogDedupe d(4);
+  for (int i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(d.FirstTime("k"));
+    d.Forget("k");
+  }
+  EXPECT_LE(d.size(), 4u);
+}
+
+TEST(LogDedupeTest, ProblemKeysOfDifferentPartsNeverCollide) {
+  EXPECT_NE(ProblemKey("corrupt_frames", "a", "12"), ProblemKey("corrupt_frames", "a1", "2"));
+  EXPECT_NE(ProblemKey("corrupt_frames", "a", ""), ProblemKey("unreadable", "a", ""));
+}
+
+class DaemonLogTest : public ::testing::Test {
+ protected:
+  void OpenLog() {
+    MountConfig config;
+    config.log_file = dir_.Path("daemon.log");
+    auto log = DaemonLog::ForMount(config);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+  std::vector<std::string> Lines() const {
+    std::vector<std::string> out =
+        absl::StrSplit(logdex::testing::ReadFile(dir_.Path("daemon.log")), '\n');
+    if (!out.empty() && out.back().empty()) out.pop_back();
+    return out;
+  }
+
+  logdex::testing::TempDir dir_;
+  std::unique_ptr<DaemonLog> log_;
+};
+
+TEST_F(DaemonLogTest, ALineHasAnIsoUtcTimeThePidTheLevelAndTheMessage) {
+  const absl::Time t = absl::FromUnixMicros(1764589152123456);  // 2025-12-01T11:39:12.123456Z
+  EXPECT_EQ(DaemonLog::FormatLine(t, 42, DaemonLog::Level::kWarning, "file a: bad"),
+            "2025-12-01T11:39:12.123456Z logdex[42] warning: file a: bad\n");
+}
+
+TEST_F(DaemonLogTest, ControlBytesInAMessageCannotBreakTheLine) {
+  const std::string line =
+      DaemonLog::FormatLine(absl::UnixEpoch(), 1, DaemonLog::Level::kError, "a\nb\rc\x1b");
+  EXPECT_EQ(line, "1970-01-01T00:00:00.000000Z logdex[1] error: a\\x0ab\\x0dc\\x1b\n");
+}
+
+TEST_F(DaemonLogTest, TheLogFileIsAppendedToNotTruncated) {
+  dir_.Write("daemon.log", "earlier line\n");
+  OpenLog();
+  log_->Log(DaemonLog::Level::kInfo, "mounted");
+  const std::vector<std::string> lines = Lines();
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_EQ(lines[0], "earlier line");
+  EXPECT_THAT(lines[1], HasSubstr("info: mounted"));
+}
+
+TEST_F(DaemonLogTest, ALogFileThatCannotBeOpenedNamesItself) {
+  MountConfig config;
+  config.log_file = dir_.Path("no/such/dir/daemon.log");
+  auto log = DaemonLog::ForMount(config);
+  ASSERT_FALSE(log.ok());
+  EXPECT_THAT(log.status().message(), HasSubstr(config.log_file));
+  EXPECT_THAT(log.status().message(), HasSubstr("No such file or directory"));
+}
+
+TEST_F(DaemonLogTest, TheSameProblemIsLoggedOnceAndAnotherOffsetAgain) {
+  OpenLog();
+  index::Problem p{.kind = "corrupt_frames", .path = "a.jsonl", .offset = 10, .message = "m1"};
+  log_->Report(p);
+  log_->Report(p);
+  p.offset = 20;
+  p.message = "m2";
+  log_->Report(p);
+  const std::vector<std::string> lines = Lines();
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_THAT(lines[0], HasSubstr("warning: m1"));
+  EXPECT_THAT(lines[1], HasSubstr("warning: m2"));
+  EXPECT_EQ(log_->suppressed(), 1u);
+  EXPECT_EQ(log_->lines()[static_cast<int>(DaemonLog::Level::kWarning)], 2u);
+}
+
+// The core's reports: a build and a regeneration that rescans the same file
+// tell the same problem; the log keeps one line of it.
+TEST_F(DaemonLogTest, CorruptFramesOfAFileAreOneLineAcrossBuildAndRegeneration) {
+  logdex::testing::TempDir logs;
+  logs.Write("a.jsonl", "{\"type\":\"x\",\"id\":\"1\"}\nnot json\n{\"id\":\"2\"}\nalso bad\n");
+  OpenLog();
+  index::LiveIndex live(logs.path(), index::ScanOptions());
+  live.SetProblemSink(log_.get());
+  ASSERT_TRUE(live.Build().ok());
+  std::vector<std::string> lines = Lines();
+  ASSERT_THAT(lines, SizeIs(1));
+  EXPECT_THAT(lines[0], HasSubstr("warning: file a.jsonl: 2 corrupt frames, first at byte 22 (json)"));
+  // Rewritten after its first bad frame: regenerated, rescanned whole, the
+  // same first corrupt frame: no new line.
+  logs.Write("a.jsonl", "{\"type\":\"x\",\"id\":\"1\"}\nnot json\n{\"id\":\"22\"}\nalso bad\n");
+  ASSERT_TRUE(live.Refresh().regenerated);
+  EXPECT_THAT(Lines(), SizeIs(1));
+  // An appended corrupt frame is a new problem.
+  logs.Write("a.jsonl", "{\"type\":\"x\",\"id\":\"1\"}\nnot json\n{\"id\":\"22\"}\nalso bad\nnope\n");
+  ASSERT_FALSE(live.Refresh().regenerated);
+  lines = Lines();
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_THAT(lines[1], HasSubstr("file a.jsonl: 1 corrupt frame, first at byte 52 (json)"));
+}
+
+}  // namespace
+}  // namespace logdex::fs
