@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -103,6 +104,19 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
   }
 }
 
+// Tells `sink` of the directories a walk could not read.
+void ReportTree(ProblemSink* sink, const LogTree& tree) {
+  if (sink == nullptr) return;
+  for (const auto& [path, err] : tree.unreadable_dir_paths) {
+    sink->Report({.kind = "unreadable",
+                  .path = path,
+                  .offset = std::nullopt,
+                  .message = absl::StrFormat("directory %s: cannot be read (%s); what is below "
+                                             "it is not indexed",
+                                             path, std::strerror(err))});
+  }
+}
+
 }  // namespace
 
 LiveIndex::LiveIndex(std::string log_dir, ScanOptions options)
@@ -145,6 +159,7 @@ absl::Status LiveIndex::Build() {
     if (absl::IsResourceExhausted(tree.status())) exhaustion_.Note();
     return tree.status();
   }
+  ReportTree(problem_sink_.load(), *tree);
   absl::ReleasableMutexLock lock(&mu_);
   files_total_ = tree->files.size();
   files_done_ = 0;
@@ -314,6 +329,7 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
   std::vector<std::string> seen;
   std::vector<std::string> unlisted;  // "dir/" prefixes the walk could not open
   if (tree.ok()) {
+    ReportTree(problem_sink_.load(), *tree);
     if (rel.empty() && tree->exhausted_dirs.empty()) {
       tree_skips_non_utf8_ = tree->non_utf8_paths;
       tree_skips_unreadable_ = tree->unreadable_dirs;
