@@ -124,7 +124,13 @@ RequestMetrics* g_metrics = nullptr;
 RequestMetrics& TestMetricsOf(fuse_req_t) { return *g_metrics; }
 void FailingLookup(fuse_req_t, fuse_ino_t, const char*) { RequestScope::NoteReply(ENOENT); }
 void Getattr(fuse_req_t, fuse_ino_t, fuse_file_info*) {}
-constexpr fuse_lowlevel_ops kTestHandlers = {.lookup = FailingLookup, .getattr = Getattr};
+constexpr fuse_lowlevel_ops MakeTestHandlers() {
+  fuse_lowlevel_ops ops = {};
+  ops.lookup = FailingLookup;
+  ops.getattr = Getattr;
+  return ops;
+}
+constexpr fuse_lowlevel_ops kTestHandlers = MakeTestHandlers();
 constexpr fuse_lowlevel_ops kTimed = WithRequestMetrics<kTestHandlers, TestMetricsOf>();
 
 TEST(RequestMetricsTest, TheWrapperTimesEveryServedOperationAndOnlyThose) {
