@@ -150,6 +150,30 @@ TEST(RequestMetricsTest, TheWrapperTimesEveryServedOperationAndOnlyThose) {
   g_metrics = nullptr;
 }
 
+void EioRead(fuse_req_t, fuse_ino_t, size_t, off_t, fuse_file_info*) { RequestScope::NoteReply(EIO); }
+constexpr fuse_lowlevel_ops MakeEioHandlers() {
+  fuse_lowlevel_ops ops = {};
+  ops.read = EioRead;
+  ops.getattr = Getattr;
+  return ops;
+}
+constexpr fuse_lowlevel_ops kEioHandlers = MakeEioHandlers();
+constexpr fuse_lowlevel_ops kEioTimed = WithRequestMetrics<kEioHandlers, TestMetricsOf>();
+
+TEST(RequestMetricsTest, AnEioReplyIsReportedWithTheOperationAndInode) {
+  RequestMetrics m(kEioTimed);
+  g_metrics = &m;
+  std::vector<std::pair<RequestOp, uint64_t>> reported;
+  m.SetEioReporter([&](RequestOp op, uint64_t ino) { reported.emplace_back(op, ino); });
+  kEioTimed.getattr(nullptr, 3, nullptr);
+  kEioTimed.read(nullptr, 42, 4096, 0, nullptr);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_EQ(reported[0].first, RequestOp::kRead);
+  EXPECT_EQ(reported[0].second, 42u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kRead).errors, 1u);
+  g_metrics = nullptr;
+}
+
 TEST(RequestMetricsTest, TraceArgumentsNameInodesSizesOffsetsAndNamesButNeverData) {
   TraceArgs read(RequestOp::kRead);
   read.Add(fuse_ino_t{5});
