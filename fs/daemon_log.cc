@@ -130,7 +130,18 @@ void DaemonLog::Forget(std::string_view key) {
 
 void DaemonLog::Report(const index::Problem& problem) {
   const std::string detail = problem.offset ? absl::StrCat(*problem.offset) : std::string();
-  LogOnce(Level::kWarning, ProblemKey(problem.kind, problem.path, detail), problem.message);
+  const absl::string_view kind(problem.kind.data(), problem.kind.size());
+  absl::MutexLock lock(&mu_);
+  uint64_t& lines = problem_lines_[kind];
+  if (lines >= kMaxProblemLinesPerKind) return;
+  if (!dedupe_.FirstTime(ProblemKey(problem.kind, problem.path, detail))) return;
+  if (++lines < kMaxProblemLinesPerKind) {
+    WriteLocked(Level::kWarning, problem.message);
+  } else {
+    WriteLocked(Level::kWarning,
+                absl::StrCat(problem.message, " (", kMaxProblemLinesPerKind, " ", kind,
+                             " problems logged: no more are; status.json counts them all)"));
+  }
 }
 
 std::array<uint64_t, DaemonLog::kLevelCount> DaemonLog::lines() const {

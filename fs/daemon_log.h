@@ -36,6 +36,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -70,8 +71,12 @@ class DaemonLog : public index::ProblemSink {
   void Forget(std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
 
   // index::ProblemSink: a warning, once per (kind, path, offset), or per
-  // (kind, path) when there is no offset.
-  void Report(const index::Problem& problem) override;
+  // (kind, path) when there is no offset. At most kMaxProblemLinesPerKind
+  // lines per kind for the life of the mount (a tree of a million garbage
+  // files must not flood syslog); the line that reaches the cap says so,
+  // and status.json keeps counting.
+  static constexpr uint64_t kMaxProblemLinesPerKind = 1000;
+  void Report(const index::Problem& problem) override ABSL_LOCKS_EXCLUDED(mu_);
 
   Target target() const { return target_; }
   // Lines written by level, and problems not written again (deduped).
@@ -89,6 +94,7 @@ class DaemonLog : public index::ProblemSink {
   const int fd_;  // owned_, or stderr; unused for syslog
   mutable absl::Mutex mu_;
   LogDedupe dedupe_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint64_t> problem_lines_ ABSL_GUARDED_BY(mu_);  // by kind
   std::array<std::atomic<uint64_t>, kLevelCount> lines_ = {};
 };
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "fs/daemon_log.h"
@@ -128,6 +129,20 @@ TEST_F(DaemonLogTest, TheSameProblemIsLoggedOnceAndAnotherOffsetAgain) {
   EXPECT_THAT(lines[1], HasSubstr("warning: m2"));
   EXPECT_EQ(log_->suppressed(), 1u);
   EXPECT_EQ(log_->lines()[static_cast<int>(DaemonLog::Level::kWarning)], 2u);
+}
+
+TEST_F(DaemonLogTest, ProblemLinesOfOneKindStopAtTheCapAndTheLastSaysSo) {
+  OpenLog();
+  for (uint64_t i = 0; i < DaemonLog::kMaxProblemLinesPerKind + 50; ++i) {
+    const std::string path = absl::StrCat("f", i, ".jsonl");
+    log_->Report({.kind = "corrupt_frames", .path = path, .offset = 0, .message = path});
+  }
+  log_->Report({.kind = "unreadable", .path = "x", .offset = std::nullopt, .message = "other kind"});
+  const std::vector<std::string> lines = Lines();
+  ASSERT_THAT(lines, SizeIs(DaemonLog::kMaxProblemLinesPerKind + 1));
+  EXPECT_THAT(lines[DaemonLog::kMaxProblemLinesPerKind - 1],
+              HasSubstr("f999.jsonl (1000 corrupt_frames problems logged: no more are"));
+  EXPECT_THAT(lines.back(), HasSubstr("warning: other kind"));
 }
 
 // The core's reports: a build and a regeneration that rescans the same file
