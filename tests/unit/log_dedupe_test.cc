@@ -3,8 +3,14 @@
 #include "fs/log_dedupe.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -143,6 +149,47 @@ TEST_F(DaemonLogTest, ProblemLinesOfOneKindStopAtTheCapAndTheLastSaysSo) {
   EXPECT_THAT(lines[DaemonLog::kMaxProblemLinesPerKind - 1],
               HasSubstr("f999.jsonl (1000 corrupt_frames problems logged: no more are"));
   EXPECT_THAT(lines.back(), HasSubstr("warning: other kind"));
+}
+
+// Without -f and -o log=: syslog, ident "logdex", facility LOG_DAEMON. The
+// check runs in a forked child with a private /dev (a tmpfs in a mount
+// namespace of its own, so root is needed) where it listens on /dev/log.
+TEST_F(DaemonLogTest, WithoutAFileOrForegroundLinesGoToSyslogAsDaemonFacility) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a private /dev (CI runs as root)";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (unshare(CLONE_NEWNS) != 0) _exit(10);
+    if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(11);
+    if (mount("tmpfs", "/dev", "tmpfs", 0, "size=64k") != 0) _exit(12);
+    const int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, "/dev/log");
+    if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) _exit(13);
+    timeval tv = {5, 0};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    {
+      auto log = DaemonLog::ForMount(MountConfig());
+      if (!log.ok() || (*log)->target() != DaemonLog::Target::kSyslog) _exit(14);
+      (*log)->Log(DaemonLog::Level::kWarning, "file a.jsonl: 1 corrupt frame\nx");
+    }
+    char buf[512];
+    const ssize_t n = recv(s, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) _exit(15);
+    const std::string got(buf, static_cast<size_t>(n));
+    // <28>: LOG_DAEMON (3 << 3) | LOG_WARNING (4); control bytes escaped.
+    const bool ok = got.starts_with("<28>") &&
+                    got.find(absl::StrCat("logdex[", getpid(), "]: ")) != std::string::npos &&
+                    got.ends_with("file a.jsonl: 1 corrupt frame\\x0ax");
+    _exit(ok ? 0 : 16);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10 unshare, 11 private, 12 tmpfs, 13 bind /dev/log, 14 target, 15 nothing received, "
+         "16 wrong message";
 }
 
 // The core's reports: a build and a regeneration that rescans the same file
