@@ -9,6 +9,7 @@ void BackgroundTasks::Start() {
   }
   refresher_ = std::thread([this] { Every(kRefreshInterval, &BackgroundTasks::RefreshOnce); });
   saver_ = std::thread([this] { Every(save_interval_, &BackgroundTasks::SaveOnce); });
+  if (watch_) watcher_ = std::thread([this] { Every(kWatchInterval, &BackgroundTasks::WatchOnce); });
 }
 
 void BackgroundTasks::Stop() {
@@ -18,6 +19,7 @@ void BackgroundTasks::Stop() {
   }
   if (refresher_.joinable()) refresher_.join();
   if (saver_.joinable()) saver_.join();
+  if (watcher_.joinable()) watcher_.join();
 }
 
 void BackgroundTasks::Every(absl::Duration interval, void (BackgroundTasks::*work)()) {

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "fs/log_dedupe.h"
 
 namespace logdex::fs {
 namespace {
@@ -11,6 +13,28 @@ struct timespec Now() {
   struct timespec now;
   ::clock_gettime(CLOCK_REALTIME, &now);
   return now;
+}
+
+// What identifies a save error for the log: the errno text absl's
+// ErrnoToStatus ends its message with (the paths before it name temp files
+// that differ at every try).
+std::string SaveErrorKey(absl::string_view message) {
+  const size_t colon = message.rfind(": ");
+  return std::string(colon == absl::string_view::npos ? message : message.substr(colon + 2));
+}
+
+void LogStart(DaemonLog* log, const recovery::StartReport& r) {
+  if (log == nullptr) return;
+  if (r.kind == recovery::StartKind::kRebuiltDamaged) {
+    log->Log(DaemonLog::Level::kWarning,
+             absl::StrFormat("index cache damaged: %s; moved aside as index.cache.bad, index "
+                             "rebuilt from the logs",
+                             r.detail));
+  } else if (r.kind == recovery::StartKind::kRebuiltForeign) {
+    log->Log(DaemonLog::Level::kWarning,
+             absl::StrFormat("index cache not reusable: %s; index rebuilt from the logs",
+                             r.detail));
+  }
 }
 
 }  // namespace
@@ -35,6 +59,7 @@ IndexHolder::IndexHolder(Options options, UpdateListener on_update)
       pi_views_(options_.log_dir),
       live_(options_.log_dir, options_.scan) {
   live_.SetChangeListener(&pi_views_);
+  if (options_.log != nullptr) live_.SetProblemSink(options_.log);
 }
 
 absl::Status IndexHolder::Open() {
@@ -58,8 +83,13 @@ absl::Status IndexHolder::Open() {
   if (!report.ok()) {
     state_ = IndexState::kFailed;
     last_error_ = std::string(report.status().message());
+    if (options_.log != nullptr) {
+      options_.log->LogOnce(DaemonLog::Level::kError, ProblemKey("index_open", "", last_error_),
+                            absl::StrFormat("the index could not be opened: %s", last_error_));
+    }
     return report.status();
   }
+  LogStart(options_.log, *report);
   start_ = *std::move(report);
   state_ = IndexState::kReady;
   last_error_.clear();
@@ -112,8 +142,22 @@ absl::Status IndexHolder::SaveIfChanged() {
     ++save_errors_;
     last_save_error_ = std::string(s.message());
     if (failing_saves_++ == 0) failing_since_ = absl::Now();
+    const std::string key = SaveErrorKey(s.message());
+    if (options_.log != nullptr && key != logged_save_error_) {
+      options_.log->Log(DaemonLog::Level::kWarning,
+                        absl::StrFormat("cannot save the index cache: %s; serving from memory, "
+                                        "retrying every save interval",
+                                        s.message()));
+      logged_save_error_ = key;
+    }
     return s;
   }
+  if (options_.log != nullptr && failing_saves_ > 0) {
+    options_.log->Log(DaemonLog::Level::kInfo,
+                      absl::StrFormat("the index cache is saved again, after %d failed saves",
+                                      failing_saves_));
+  }
+  logged_save_error_.clear();
   failing_saves_ = 0;
   failing_since_.reset();
   ++saves_;

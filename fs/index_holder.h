@@ -40,6 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "fs/daemon_log.h"
 #include "fs/derived_files.h"
 #include "index/build_stats.h"
 #include "index/live_index.h"
@@ -93,6 +94,10 @@ class IndexHolder : public DerivedSource {
     recovery::VerifyMode verify = recovery::VerifyMode::kFull;
     recovery::BeforeRenameHook before_rename;  // test seam, usually empty
     DerivedPerms perms;  // mode, owner and group /index.ndjson shows
+    // The mount's log (null: none): corrupt frames and unreadable files
+    // found by scans, a failed open, a cache not reused, each distinct
+    // cache save error and the first save that works after one.
+    DaemonLog* log = nullptr;
   };
   // Called after a refresh that regenerated index.ndjson, or grew it outside
   // a request (RefreshIfOpen), on the refreshing thread, with the version
@@ -159,6 +164,7 @@ class IndexHolder : public DerivedSource {
   std::string last_save_error_ ABSL_GUARDED_BY(mu_);
   uint64_t failing_saves_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<absl::Time> failing_since_ ABSL_GUARDED_BY(mu_);
+  std::string logged_save_error_ ABSL_GUARDED_BY(mu_);  // the errno text last logged
 };
 
 }  // namespace logdex::fs

@@ -17,12 +17,17 @@
 #include "absl/strings/str_format.h"
 #include "fs/errno_status.h"
 #include "fs/kernel_timeouts.h"
+#include "fs/health.h"
+#include "fs/log_dedupe.h"
+#include "fs/ops.h"
 #include "fs/virtual_nodes.h"
 
 namespace logdex::fs {
 
 absl::StatusOr<std::unique_ptr<LogdexFs>> LogdexFs::Create(MountConfig config,
                                                           DescriptorLimit limit) {
+  absl::StatusOr<std::unique_ptr<DaemonLog>> log = DaemonLog::ForMount(config);
+  if (!log.ok()) return log.status();
   UniqueFd root(::open(config.log_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) {
     return PosixError(errno, absl::StrFormat("open log dir '%s'", config.log_dir));
@@ -32,13 +37,17 @@ absl::StatusOr<std::unique_ptr<LogdexFs>> LogdexFs::Create(MountConfig config,
     return PosixError(errno, absl::StrFormat("stat log dir '%s'", config.log_dir));
   }
   auto inodes = std::make_unique<InodeTable>(std::move(root), st, FdCacheCapacity(limit));
-  return std::unique_ptr<LogdexFs>(new LogdexFs(std::move(config), limit, std::move(inodes), st));
+  return std::unique_ptr<LogdexFs>(
+      new LogdexFs(std::move(config), limit, *std::move(log), std::move(inodes), st));
 }
 
-LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<InodeTable> inodes,
-                   const struct stat& root_st)
+LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<DaemonLog> log,
+                   std::unique_ptr<InodeTable> inodes, const struct stat& root_st)
     : config_(std::move(config)),
       limit_(limit),
+      log_(std::move(log)),
+      requests_(kLogdexOps),
+      problems_(log_.get()),
       inodes_(std::move(inodes)),
       derived_(&notifier_),
       index_(
@@ -52,13 +61,15 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<In
                                    ? recovery::BeforeRenameHook([] { std::abort(); })
                                    : recovery::BeforeRenameHook(),
               .perms = DerivedPerms{0444, root_st.st_uid, root_st.st_gid, std::nullopt},
+              .log = log_.get(),
           },
           [this](const index::IndexUpdate& u, const VersionPtr& version) {
             derived_.Changed(&index_, version, std::min(u.old_size, u.new_size));
           }),
       root_(*inodes_->Open(kRootId)),  // the root's descriptor is pinned: never fails
       pi_files_(&index_, root_.get()),
-      background_(&index_, absl::Seconds(config_.save_interval_seconds)),
+      background_(&index_, absl::Seconds(config_.save_interval_seconds),
+                  [this] { WatchProblems(); }),
       uid_(root_st.st_uid),
       gid_(root_st.st_gid),
       mounted_at_(absl::Now()),
@@ -67,6 +78,32 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<In
   derived_.SetResolver(
       [this](std::string_view dir, std::string_view name) { return pi_files_.Resolve(dir, name); },
       [this](std::string_view dir) { return pi_files_.List(dir); }, PiViewFiles::Names());
+  if (config_.trace_requests) requests_.SetTracer(log_.get());
+  requests_.SetEioReporter([this](RequestOp op, uint64_t ino) { ReportEio(op, ino); });
+}
+
+void LogdexFs::WatchProblems() {
+  // What health needs; nothing costly (no descriptor count).
+  StatusInputs in;
+  in.config = &config_;
+  in.index = index_.Report();
+  in.nodes = inodes_->counts();
+  in.fs_exhaustion = inodes_->exhaustion();
+  in.descriptor_limit = limit_;
+  std::vector<recovery::PiViews::StoreReport> stores;
+  if (index_.is_open()) stores = index_.pi_views().Report();
+  problems_.Update(ActiveWarnings(in, absl::Now()), stores);
+}
+
+void LogdexFs::ReportEio(RequestOp op, uint64_t ino) {
+  std::optional<std::string> path;
+  if (IsBacking(ino)) path = inodes_->PathOf(ino);
+  const std::string what = path ? (path->empty() ? std::string(".") : *path)
+                                : absl::StrFormat("inode %d", ino);
+  const std::string_view name = RequestOpName(op);
+  log_->LogOnce(DaemonLog::Level::kError, ProblemKey("eio", what, ""),
+                absl::StrFormat("file %s: EIO from the backing file (%s)", what,
+                                absl::string_view(name.data(), name.size())));
 }
 
 absl::StatusOr<NodeFd> LogdexFs::Backing(NodeId id) const { return inodes_->Open(id); }
@@ -127,6 +164,9 @@ StatusInputs LogdexFs::CurrentStatus() const {
   in.descriptors_open = OpenDescriptorCount();
   in.credentials = can_switch_ ? "caller" : "daemon";
   in.notifications_sent = notifier_.sent();
+  in.requests = &requests_;
+  in.log_lines = log_->lines();
+  in.log_suppressed = log_->suppressed();
   return in;
 }
 

@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "fs/background_tasks.h"
 #include "fs/caller_credentials.h"
+#include "fs/daemon_log.h"
 #include "fs/derived_files.h"
 #include "fs/descriptor_limit.h"
 #include "fs/file_handles.h"
@@ -39,6 +40,8 @@
 #include "fs/kernel_timeouts.h"
 #include "fs/mount_options.h"
 #include "fs/pi_view_files.h"
+#include "fs/problem_watch.h"
+#include "fs/request_metrics.h"
 #include "fs/status_files.h"
 
 namespace logdex::fs {
@@ -56,7 +59,9 @@ struct CreateResult {
 
 class LogdexFs {
  public:
-  // Opens the log dir (config.log_dir must be its absolute real path).
+  // Opens the daemon's log (daemon_log.h: -o log=FILE that cannot be opened
+  // fails here, before anything is mounted) and the log dir
+  // (config.log_dir must be its absolute real path).
   // `limit`: the descriptor limit in force (RaiseDescriptorLimit()).
   static absl::StatusOr<std::unique_ptr<LogdexFs>> Create(MountConfig config,
                                                           DescriptorLimit limit);
@@ -65,6 +70,8 @@ class LogdexFs {
 
   const MountConfig& config() const { return config_; }
   IndexHolder& index() { return index_; }
+  DaemonLog& log() { return *log_; }
+  RequestMetrics& request_metrics() { return requests_; }
   // Whether requests run with their caller's credentials (a root daemon).
   bool can_switch_credentials() const { return can_switch_; }
 
@@ -119,8 +126,8 @@ class LogdexFs {
   std::string DoReaddir(fuse_req_t req, const DirHandle& dir, size_t size, off_t off);
 
  private:
-  LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<InodeTable> inodes,
-           const struct stat& root_st);
+  LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<DaemonLog> log,
+           std::unique_ptr<InodeTable> inodes, const struct stat& root_st);
 
   // A descriptor for the backing node `id` (found as the daemon), or ENOENT
   // (also for virtual ids), or ESTALE.
@@ -154,10 +161,18 @@ class LogdexFs {
   // Attributes of a fixed virtual node.
   absl::StatusOr<struct stat> StatVirtual(VirtualId id);
   StatusInputs CurrentStatus() const;
+  // Logs warnings that started or cleared and new pi store stops
+  // (problem_watch.h); the background watcher's work.
+  void WatchProblems();
+  // Logs EIO from the backing file of `ino`, once per file.
+  void ReportEio(RequestOp op, uint64_t ino);
   std::string RenderVirtual(VirtualId id) const;
 
   const MountConfig config_;
   const DescriptorLimit limit_;
+  const std::unique_ptr<DaemonLog> log_;  // before everything that logs
+  RequestMetrics requests_;
+  ProblemWatch problems_;
   const std::unique_ptr<InodeTable> inodes_;
   KernelNotifier notifier_;  // before derived_ and index_: both queue here
   DerivedFiles derived_;     // before index_: its update listener calls derived_

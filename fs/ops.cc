@@ -11,6 +11,7 @@
 
 #include "fs/errno_status.h"
 #include "fs/logdex_fs.h"
+#include "fs/request_metrics.h"
 
 namespace logdex::fs {
 namespace {
@@ -20,8 +21,12 @@ LogdexFs& Fs(fuse_req_t req) { return *static_cast<LogdexFs*>(fuse_req_userdata(
 // Who made `req`, for the handlers whose backing syscalls run as the caller.
 RequestCaller Who(fuse_req_t req) { return RequestCaller(req, Fs(req).can_switch_credentials()); }
 
+RequestMetrics& MetricsOf(fuse_req_t req) { return Fs(req).request_metrics(); }
+
 void ReplyStatus(fuse_req_t req, const absl::Status& status) {
-  fuse_reply_err(req, StatusToErrno(status));
+  const int err = StatusToErrno(status);
+  RequestScope::NoteReply(err);
+  fuse_reply_err(req, err);
 }
 
 FileHandle* FileOf(const fuse_file_info* fi) { return reinterpret_cast<FileHandle*>(fi->fh); }
@@ -188,10 +193,8 @@ void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   fuse_reply_none(req);
 }
 
-}  // namespace
-
 // Designated initializers in fuse_lowlevel.h (3.14) declaration order.
-const fuse_lowlevel_ops kLogdexOps = {
+constexpr fuse_lowlevel_ops kHandlers = {
     .init = Init,
     .lookup = Lookup,
     .forget = Forget,
@@ -221,5 +224,11 @@ const fuse_lowlevel_ops kLogdexOps = {
     .create = Create,
     .forget_multi = ForgetMulti,
 };
+
+}  // namespace
+
+// Every request timed and counted (request_metrics.h).
+const fuse_lowlevel_ops kLogdexOps = WithRequestMetrics<kHandlers, MetricsOf>();
+const fuse_lowlevel_ops kLogdexOpsUntimed = kHandlers;
 
 }  // namespace logdex::fs

@@ -7,7 +7,11 @@
 
 namespace logdex::fs {
 
+// Every request measured (request_metrics.h).
 extern const fuse_lowlevel_ops kLogdexOps;
+// The same handlers unmeasured: only for measuring what measuring costs
+// (LOGDEX_BENCH_UNTIMED_REQUESTS=1, mount_session.cc).
+extern const fuse_lowlevel_ops kLogdexOpsUntimed;
 
 }  // namespace logdex::fs
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -59,6 +60,39 @@ std::string Rfc3339(const struct timespec& ts) { return Rfc3339(absl::TimeFromTi
 
 bool IsOpen(const IndexReport& r) { return r.state == IndexState::kReady; }
 
+// Cache loads (reused) and rejections (damaged or foreign: built instead);
+// at most one open per mount, so 0 or 1.
+uint64_t CacheLoads(const IndexReport& r) {
+  return r.start && r.start->kind == recovery::StartKind::kReused ? 1 : 0;
+}
+uint64_t CacheRejections(const IndexReport& r, std::optional<recovery::StartKind> kind) {
+  if (!r.start) return 0;
+  const recovery::StartKind k = r.start->kind;
+  if (k != recovery::StartKind::kRebuiltDamaged && k != recovery::StartKind::kRebuiltForeign) {
+    return 0;
+  }
+  return !kind || *kind == k ? 1 : 0;
+}
+
+absl::string_view LogTarget(const MountConfig& c) {
+  return !c.log_file.empty() ? "file" : c.foreground ? "stderr" : "syslog";
+}
+
+std::string RenderLog(const StatusInputs& in) {
+  std::string lines;
+  for (int l = 0; l < DaemonLog::kLevelCount; ++l) {
+    const std::string_view name = LevelName(static_cast<DaemonLog::Level>(l));
+    absl::StrAppendFormat(&lines, "%s\"%s\": %d", l == 0 ? "" : ", ",
+                          absl::string_view(name.data(), name.size()), in.log_lines[l]);
+  }
+  const MountConfig& c = *in.config;
+  return absl::StrFormat(
+      "{\"target\": \"%s\", \"file\": %s, \"trace_requests\": %s, \"lines\": {%s}, "
+      "\"repeats_suppressed\": %d}",
+      LogTarget(c), c.log_file.empty() ? "null" : JsonString(c.log_file),
+      c.trace_requests ? "true" : "false", lines, in.log_suppressed);
+}
+
 std::string RenderCache(const StatusInputs& in) {
   const IndexReport& r = in.index;
   const MountConfig& c = *in.config;
@@ -77,12 +111,12 @@ std::string RenderCache(const StatusInputs& in) {
       "{\"dir\": %s, \"verify\": \"%s\", \"start\": %s, \"detail\": %s, "
       "\"rows_checked\": %d, \"files_rescanned\": %d, \"load_seconds\": %.6f, "
       "\"last_save\": %s, \"saves\": %d, \"save_errors\": %d, \"last_save_error\": %s, "
-      "\"save_interval_seconds\": %d}",
+      "\"save_interval_seconds\": %d, \"loads\": %d, \"rejections\": %d}",
       JsonString(c.cache_dir), VerifyModeName(c.verify), start, detail, rows_checked,
       files_rescanned, load_seconds,
       r.last_save ? absl::StrCat(absl::ToUnixSeconds(*r.last_save)) : "null", r.saves,
       r.save_errors, r.last_save_error.empty() ? "null" : JsonString(r.last_save_error),
-      c.save_interval_seconds);
+      c.save_interval_seconds, CacheLoads(r), CacheRejections(r, std::nullopt));
 }
 
 // Stores listed one by one in status.json: those whose backing copy drifted
@@ -231,6 +265,8 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"descriptors\": %s,\n"
       "  \"credentials\": \"%s\",\n"
       "  \"pi\": %s,\n"
+      "  \"requests\": %s,\n"
+      "  \"log\": %s,\n"
       "  \"mount_options\": %s\n"
       "}\n",
       warnings.empty() ? "ok" : "degraded", warning_list, JsonString(c.log_dir),
@@ -238,7 +274,9 @@ std::string RenderStatusJson(const StatusInputs& in) {
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
       st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
-      in.credentials, RenderPiStores(in), RenderOptions(c));
+      in.credentials, RenderPiStores(in),
+      in.requests != nullptr ? RequestsJson(*in.requests) : std::string("{}"), RenderLog(in),
+      RenderOptions(c));
 }
 
 std::string RenderMetricsProm(const StatusInputs& in) {
@@ -392,6 +430,26 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   absl::StrAppendFormat(&out, "logdex_known_nodes %d\n", in.nodes.nodes);
   gauge("logdex_derived_nodes", "Nodes of index.ndjson versions the kernel may still hold.", "gauge");
   absl::StrAppendFormat(&out, "logdex_derived_nodes %d\n", in.derived_nodes);
+  gauge("logdex_cache_loads_total", "Index opens that reused the cache.", "counter");
+  absl::StrAppendFormat(&out, "logdex_cache_loads_total %d\n", CacheLoads(r));
+  gauge("logdex_cache_rejections_total",
+        "Caches not reused at an index open (damaged: moved aside as .bad; foreign: another "
+        "version, log dir or sources=), by reason.",
+        "counter");
+  absl::StrAppendFormat(&out, "logdex_cache_rejections_total{reason=\"damaged\"} %d\n",
+                        CacheRejections(r, recovery::StartKind::kRebuiltDamaged));
+  absl::StrAppendFormat(&out, "logdex_cache_rejections_total{reason=\"foreign\"} %d\n",
+                        CacheRejections(r, recovery::StartKind::kRebuiltForeign));
+  gauge("logdex_log_lines_total", "Lines the daemon logged, by level.", "counter");
+  for (int l = 0; l < DaemonLog::kLevelCount; ++l) {
+    const std::string_view name = LevelName(static_cast<DaemonLog::Level>(l));
+    absl::StrAppendFormat(&out, "logdex_log_lines_total{level=\"%s\"} %d\n",
+                          absl::string_view(name.data(), name.size()), in.log_lines[l]);
+  }
+  gauge("logdex_log_repeats_suppressed_total",
+        "Problems seen again and not logged again (one line per distinct problem).", "counter");
+  absl::StrAppendFormat(&out, "logdex_log_repeats_suppressed_total %d\n", in.log_suppressed);
+  if (in.requests != nullptr) AppendRequestMetricsProm(*in.requests, &out);
   return out;
 }
 

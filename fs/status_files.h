@@ -8,15 +8,18 @@
 #ifndef LOGDEX_FS_STATUS_FILES_H_
 #define LOGDEX_FS_STATUS_FILES_H_
 
+#include <array>
 #include <memory>
 #include <string>
 
 #include "absl/time/time.h"
+#include "fs/daemon_log.h"
 #include "fs/descriptor_limit.h"
 #include "fs/index_holder.h"
 #include "fs/inode_table.h"
 #include "recovery/pi_views.h"
 #include "fs/mount_options.h"
+#include "fs/request_metrics.h"
 
 namespace logdex::fs {
 
@@ -33,6 +36,9 @@ struct StatusInputs {
   uint64_t pi_pending = 0;          // stores marked and not looked at again yet
   std::string credentials;          // "caller" (root daemon) or "daemon"
   uint64_t notifications_sent = 0;  // invalidations sent to the kernel
+  const RequestMetrics* requests = nullptr;  // FUSE requests by operation (null: none)
+  std::array<uint64_t, DaemonLog::kLevelCount> log_lines = {};  // daemon log lines by level
+  uint64_t log_suppressed = 0;      // problems seen again and not logged again
 };
 
 // One JSON object, pretty-printed, '\n'-terminated; valid JSON whatever bytes

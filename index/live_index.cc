@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "index/frame_check.h"
 #include "index/log_tree.h"
@@ -19,13 +22,47 @@ namespace {
 class EncodedRows : public FileRows {
  public:
   EncodedRows(uint32_t id, std::string literal) : literal_(std::move(literal)), builder_(id, literal_) {}
-  void Add(const RowView& row) override { builder_.Add(row); }
+  void Add(const RowView& row) override {
+    builder_.Add(row);
+    if (row.error != FrameError::kNone && corrupt_++ == 0) first_corrupt_ = row;
+  }
   Run Finish() { return builder_.Finish(); }
+  // Corrupt rows among those added, and the first of them.
+  uint64_t corrupt() const { return corrupt_; }
+  const RowView& first_corrupt() const { return first_corrupt_; }
 
  private:
   const std::string literal_;  // before builder_, which keeps a view of it
   RunBuilder builder_;
+  uint64_t corrupt_ = 0;
+  RowView first_corrupt_;  // its offset and error only (string views are not kept valid)
 };
+
+// Tells `sink` what a scan of `rel` found wrong: corrupt frames among the
+// rows it added (one report per scan, naming the first), or that the file
+// could not be read.
+void ReportScan(ProblemSink* sink, const std::string& rel, const FileScan& scan,
+                const EncodedRows& rows, bool indexed) {
+  if (sink == nullptr) return;
+  if (!scan.readable) {
+    sink->Report({.kind = "unreadable",
+                  .path = rel,
+                  .offset = std::nullopt,
+                  .message = absl::StrFormat("file %s: cannot be opened or read; not indexed "
+                                             "(rows read before the failure stay)",
+                                             rel)});
+  }
+  if (!indexed || rows.corrupt() == 0) return;
+  const RowView& first = rows.first_corrupt();
+  const std::string_view error = FrameErrorName(first.error);
+  sink->Report({.kind = "corrupt_frames",
+                .path = rel,
+                .offset = first.byte_offset,
+                .message = absl::StrFormat("file %s: %d corrupt frame%s, first at byte %d (%s)",
+                                           rel, rows.corrupt(), rows.corrupt() == 1 ? "" : "s",
+                                           first.byte_offset,
+                                           absl::string_view(error.data(), error.size()))});
+}
 
 // Appends to the file the last run is of are merged into that run up to
 // this many rows (one checkpoint group): a Run per appended row would cost
@@ -67,6 +104,19 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
   }
 }
 
+// Tells `sink` of the directories a walk could not read.
+void ReportTree(ProblemSink* sink, const LogTree& tree) {
+  if (sink == nullptr) return;
+  for (const auto& [path, err] : tree.unreadable_dir_paths) {
+    sink->Report({.kind = "unreadable",
+                  .path = path,
+                  .offset = std::nullopt,
+                  .message = absl::StrFormat("directory %s: cannot be read (%s); what is below "
+                                             "it is not indexed",
+                                             path, std::strerror(err))});
+  }
+}
+
 }  // namespace
 
 LiveIndex::LiveIndex(std::string log_dir, ScanOptions options)
@@ -94,6 +144,8 @@ void LiveIndex::SetChangeListener(ChangeListener* listener) {
   listener_ = listener;
 }
 
+void LiveIndex::SetProblemSink(ProblemSink* sink) { problem_sink_.store(sink); }
+
 void LiveIndex::TellListener(ChangeFeed feed) {
   if (feed.empty()) return;
   absl::MutexLock lock(&listener_mu_);
@@ -107,6 +159,7 @@ absl::Status LiveIndex::Build() {
     if (absl::IsResourceExhausted(tree.status())) exhaustion_.Note();
     return tree.status();
   }
+  ReportTree(problem_sink_.load(), *tree);
   absl::ReleasableMutexLock lock(&mu_);
   files_total_ = tree->files.size();
   files_done_ = 0;
@@ -143,7 +196,9 @@ absl::Status LiveIndex::Build() {
         rec.session = r.session;
         rec.indexed = r.indexed;
         RecordScan(rec, r.scan, true);
-        if (r.indexed) store.AppendRun(static_cast<EncodedRows*>(r.rows.get())->Finish());
+        auto* rows = static_cast<EncodedRows*>(r.rows.get());
+        ReportScan(problem_sink_.load(), rec.rel_path, r.scan, *rows, r.indexed);
+        if (r.indexed) store.AppendRun(rows->Finish());
       });
   for (const std::string& dir : tree->exhausted_dirs) RetryLater(dir);
   tree_skips_non_utf8_ = tree->non_utf8_paths;
@@ -274,6 +329,7 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
   std::vector<std::string> seen;
   std::vector<std::string> unlisted;  // "dir/" prefixes the walk could not open
   if (tree.ok()) {
+    ReportTree(problem_sink_.load(), *tree);
     if (rel.empty() && tree->exhausted_dirs.empty()) {
       tree_skips_non_utf8_ = tree->non_utf8_paths;
       tree_skips_unreadable_ = tree->unreadable_dirs;
@@ -383,6 +439,7 @@ bool LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
   rec.indexed = IsIndexed(maker, options_);
   rec.suspect = false;
   RecordScan(rec, scan, from_start);
+  ReportScan(problem_sink_.load(), rec.rel_path, scan, rows, rec.indexed);
   if (rec.indexed) staged_.push_back(rows.Finish());
   return true;
 }

@@ -46,6 +46,7 @@
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
 #include "index/index_version.h"
+#include "index/problem_sink.h"
 #include "index/row_maker.h"
 #include "index/row_store.h"
 #include "index/scan_options.h"
@@ -118,6 +119,12 @@ class LiveIndex {
   // The listener told about every update from now on (null: none). Set it
   // before the first Build or Restore; it must outlive this index.
   void SetChangeListener(ChangeListener* listener) ABSL_LOCKS_EXCLUDED(listener_mu_);
+
+  // Where scans report corrupt frames and unreadable files (null: nowhere).
+  // Each scan of a file reports what it found in the bytes it read, so a
+  // rescan (a regeneration) reports the same problem again; the sink
+  // dedupes. It is called with mu_ held; it must outlive this index.
+  void SetProblemSink(ProblemSink* sink);
 
   // Replaces everything with a fresh canonical build.
   absl::Status Build();
@@ -193,6 +200,7 @@ class LiveIndex {
   // One listener call at a time; the listener may read the index (mu_).
   absl::Mutex listener_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   ChangeListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
+  std::atomic<ProblemSink*> problem_sink_{nullptr};
   ExhaustionLog exhaustion_;
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};

@@ -91,6 +91,10 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
         tree.exhausted_dirs.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
       } else {
         ++tree.unreadable_dirs;
+        if (tree.unreadable_dir_paths.size() < LogTree::kMaxUnreadableDirPaths) {
+          tree.unreadable_dir_paths.emplace_back(
+              dir.rel.empty() ? "." : dir.rel.substr(0, dir.rel.size() - 1), err);
+        }
       }
       continue;
     }

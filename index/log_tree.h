@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,10 @@ struct LogTree {
   std::vector<LogFile> files;  // canonical order
   uint64_t non_utf8_paths = 0;
   uint64_t unreadable_dirs = 0;
+  // The first kMaxUnreadableDirPaths of them (relative path, "." for the
+  // root, and errno), for the daemon's log.
+  static constexpr size_t kMaxUnreadableDirPaths = 100;
+  std::vector<std::pair<std::string, int>> unreadable_dir_paths;
   // Directories that could not be opened for lack of descriptors or memory
   // (index/exhaustion.h), relative paths ("" for the root): what lies below
   // them is unknown, not gone.

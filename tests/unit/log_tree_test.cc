@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -249,12 +250,17 @@ TEST_F(LogTreeTest, UnreadableDirectoryIsCountedAndTheRestListed) {
     absl::StatusOr<LogTree> tree = ListLogFiles(dir_.path());
     if (!tree.ok()) _exit(11);
     if (tree->files.size() != 1 || tree->files[0].rel_path != "open/b.jsonl") _exit(12);
-    _exit(tree->unreadable_dirs == 1 ? 0 : 13);
+    if (tree->unreadable_dirs != 1) _exit(13);
+    const bool named = tree->unreadable_dir_paths.size() == 1 &&
+                       tree->unreadable_dir_paths[0].first == "locked" &&
+                       tree->unreadable_dir_paths[0].second == EACCES;
+    _exit(named ? 0 : 14);
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10 setuid, 11 list failed, 12 wrong files, 13 wrong count";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "10 setuid, 11 list failed, 12 wrong files, 13 wrong count, 14 not named with EACCES";
 }
 
 TEST_F(LogTreeTest, SubtreeListingKeepsRootRelativePathsAndExclusions) {
