@@ -63,8 +63,8 @@ fstab="$TEST_DIR/fstab"
 printf '%s %s fuse.logdex defaults,ro,cache_dir=%s,nofail,_netdev,x-systemd.requires=local-fs.target 0 0\n' \
   "$logdir" "$mnt" "$cache" >"$fstab"
 # If the test fails while it is mounted, umount(8) it too (see below why not fusermount3).
-# shellcheck disable=SC2016  # expanded at exit
-at_exit 'if is_mounted "$mnt"; then timeout -k 5 20 umount -- "$mnt" 2>/dev/null || true; fi'
+# The path is quoted in now: lib_cleanup's own `local mnt` would hide this one at exit.
+at_exit "if is_mounted $(printf %q "$mnt"); then timeout -k 5 20 umount -- $(printf %q "$mnt") 2>/dev/null || true; fi"
 rc=0
 out=$(timeout -k 5 "$MOUNT_TIMEOUT" mount -T "$fstab" "$mnt" </dev/null 2>&1) || rc=$?
 [ "$rc" -eq 0 ] || fail "mount -T $fstab $mnt ($(cat "$fstab")) exited $rc: $out"
