@@ -45,6 +45,7 @@
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
+#include "index/log_bytes.h"
 #include "index/index_version.h"
 #include "index/row_maker.h"
 #include "index/row_store.h"
@@ -161,7 +162,7 @@ class LiveIndex {
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
   bool ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool RowsIntact(int fd, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
   void Publish(RowStore store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -1,0 +1,100 @@
+#include "index/lz4_cache.h"
+
+#include <deque>
+
+namespace logdex::index {
+
+Lz4Cache& Lz4Cache::Shared() {
+  static Lz4Cache* const cache = new Lz4Cache(kDefaultBlockBytes, kDefaultMapBytes);
+  return *cache;
+}
+
+Lz4Cache::Lz4Cache(size_t block_budget, size_t map_budget)
+    : block_budget_(block_budget), map_budget_(map_budget) {}
+
+Lz4Cache::Stats Lz4Cache::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  return {block_bytes_, blocks_.size(), map_bytes_, maps_.size(), hits_, misses_, evictions_, inserts_};
+}
+
+Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = maps_.begin(); it != maps_.end(); ++it) {
+      if (it->identity == identity) {
+        maps_.splice(maps_.begin(), maps_, it);
+        return {it->map, it->serial};
+      }
+    }
+  }
+  // Built without the lock: two threads may map the same file at once; the
+  // later one's map is the one kept, and both are right.
+  std::deque<std::pair<uint32_t, std::string>> decoded;
+  size_t decoded_bytes = 0;
+  auto map = std::make_shared<const Lz4Map>(
+      Lz4Map::Build(fd, identity, [&](uint32_t block, std::string bytes) {
+        // Keep only the last budget's worth: what an LRU would hold after
+        // these inserts anyway.
+        decoded_bytes += bytes.size();
+        decoded.emplace_back(block, std::move(bytes));
+        while (decoded_bytes > block_budget_ / 2 && !decoded.empty()) {
+          decoded_bytes -= decoded.front().second.size();
+          decoded.pop_front();
+        }
+      }));
+  absl::MutexLock lock(&mu_);
+  const uint64_t serial = next_serial_++;
+  const size_t bytes = map->MemoryBytes();
+  maps_.push_front({identity, map, serial, bytes});
+  map_bytes_ += bytes;
+  while (map_bytes_ > map_budget_ && maps_.size() > 1) {
+    map_bytes_ -= maps_.back().bytes;
+    maps_.pop_back();
+  }
+  for (auto& [block, bytes] : decoded) {
+    PutBlockLocked(serial, block, std::make_shared<const std::string>(std::move(bytes)));
+  }
+  return {map, serial};
+}
+
+Lz4Cache::BlockPtr Lz4Cache::FindBlock(uint64_t serial, uint32_t block) {
+  absl::MutexLock lock(&mu_);
+  const auto it = blocks_.find(Key{serial, block});
+  if (it == blocks_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->bytes;
+}
+
+void Lz4Cache::PutBlock(uint64_t serial, uint32_t block, BlockPtr bytes) {
+  absl::MutexLock lock(&mu_);
+  PutBlockLocked(serial, block, std::move(bytes));
+}
+
+void Lz4Cache::PutBlockLocked(uint64_t serial, uint32_t block, BlockPtr bytes) {
+  ++inserts_;
+  if (bytes->size() > block_budget_) return;
+  const Key key{serial, block};
+  if (const auto it = blocks_.find(key); it != blocks_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return;
+  }
+  block_bytes_ += bytes->size();
+  lru_.push_front({key, std::move(bytes)});
+  blocks_[key] = lru_.begin();
+  EvictBlocksLocked();
+}
+
+void Lz4Cache::EvictBlocksLocked() {
+  while (block_bytes_ > block_budget_ && !lru_.empty()) {
+    block_bytes_ -= lru_.back().bytes->size();
+    blocks_.erase(lru_.back().key);
+    lru_.pop_back();
+    ++evictions_;
+  }
+}
+
+}  // namespace logdex::index
