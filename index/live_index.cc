@@ -246,8 +246,11 @@ IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
   return u;
 }
 
-bool LiveIndex::UpdatePath(const std::string& rel) {
-  if (rel.empty()) return UpdateSubtree("");
+bool LiveIndex::UpdatePath(const std::string& path) {
+  if (path.empty()) return UpdateSubtree("");
+  // A change to NAME.lz4 is a change to the log file NAME it may stand for.
+  const std::string rel =
+      IsCompressedLogName(path) ? std::string(ShownName(path)) : path;
   struct stat st;
   if (fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
     return UpdateSubtree(rel);
