@@ -343,6 +343,12 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   // For a NAME.lz4, ino and mtime are the .lz4's and size the decompressed
   // bytes readable now: a rewritten .lz4 (a new inode, a new mtime) is
   // checked like a rewritten plain file, frames first.
+  if (const Lz4Map* map = bytes->lz4_map()) {
+    // Known from the map whether or not the file is scanned again (a record
+    // restored from the cache does not carry it).
+    rec.lz4_damage = map->damage();
+    rec.stats.skipped_lz4_damaged = map->damage() ? 1 : 0;
+  }
   const bool same_file = rec.ino != 0 && rec.ino == st.ino;
   const uint64_t size = st.size;
   if (same_file && !rec.suspect && size == rec.size && st.mtime_ns == rec.mtime_ns) return false;
@@ -457,6 +463,15 @@ void LiveIndex::PublishStats() {
   total.build_seconds = build_seconds_;
   absl::MutexLock lock(&stats_mu_);
   stats_ = total;
+}
+
+std::vector<Lz4DamagedFile> LiveIndex::Lz4Damaged() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<Lz4DamagedFile> out;
+  for (const auto& [path, rec] : files_) {
+    if (rec.lz4_damage) out.push_back({path, *rec.lz4_damage, rec.size});
+  }
+  return out;
 }
 
 std::shared_ptr<const IndexVersion> LiveIndex::Current() const {

@@ -100,6 +100,14 @@ class ChangeListener {
   virtual void OnChanges(const ChangeFeed& feed) = 0;
 };
 
+// A log file read from a damaged NAME.lz4 (index/lz4_map.h): what status
+// lists.
+struct Lz4DamagedFile {
+  std::string rel_path;     // NAME, as shown and indexed
+  Lz4Damage damage;         // why, and where in NAME.lz4
+  uint64_t readable_bytes;  // the decompressed prefix shown and indexed
+};
+
 // A consistent copy of the index for saving: files in store-id order (a
 // run's file_id is a position in `files`), runs in index order.
 struct IndexSnapshot {
@@ -141,6 +149,8 @@ class LiveIndex {
   ResourceReport Resources() const;
 
   BuildStats Stats() const;
+  // Log files read from damaged .lz4 files, in canonical order.
+  std::vector<Lz4DamagedFile> Lz4Damaged() const;
   BuildProgress Progress() const;
   IndexSnapshot Snapshot() const;
   // Bumped by every change; a saver compares it with the last saved one.

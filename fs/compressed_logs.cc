@@ -1,0 +1,92 @@
+#include "fs/compressed_logs.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+
+#include "fs/errno_status.h"
+#include "index/log_bytes.h"
+#include "index/log_tree.h"
+#include "index/lz4_cache.h"
+#include "index/lz4_file.h"
+#include "index/lz4_format.h"
+
+namespace logdex::fs {
+namespace {
+
+class Lz4Handle : public FileHandle {
+ public:
+  explicit Lz4Handle(UniqueFd fd)
+      : file_(std::move(fd), index::Lz4Cache::Shared()) {}
+  absl::Status Read(uint64_t offset, size_t size, std::string* out) const override {
+    const size_t at = out->size();
+    out->resize(at + size);
+    size_t done = 0;
+    while (done < size) {
+      const ssize_t n = file_.Pread(out->data() + at + done, size - done, offset + done);
+      if (n < 0) {
+        out->resize(at + done);
+        return done > 0 ? absl::OkStatus() : PosixError(errno, "read of a compressed log");
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    out->resize(at + done);
+    return absl::OkStatus();
+  }
+
+ private:
+  // Pread is logically const (it only fills caches).
+  mutable index::Lz4File file_;
+};
+
+}  // namespace
+
+bool CompressedLogs::StandsFor(int dir_fd, std::string_view dir_path, std::string_view name) const {
+  if (!index::IsLogFileName(name)) return false;
+  const std::string n(name);
+  struct stat st;
+  if (::fstatat(dir_fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) return false;
+  if (!index::IsIndexablePath(root_fd_, index::JoinRelPath(dir_path, name))) return false;
+  const std::string backing = n + std::string(index::lz4_format::kSuffix);
+  return ::fstatat(dir_fd, backing.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+bool CompressedLogs::IsHidden(int dir_fd, std::string_view dir_path, std::string_view name) const {
+  return index::IsCompressedLogName(name) && StandsFor(dir_fd, dir_path, index::ShownName(name));
+}
+
+std::string CompressedLogs::ShownAs(int dir_fd, std::string_view dir_path, std::string_view name) const {
+  return IsHidden(dir_fd, dir_path, name) ? std::string(index::ShownName(name)) : std::string(name);
+}
+
+void CompressedLogs::Mark(NodeId id, bool compressed) {
+  absl::MutexLock lock(&mu_);
+  if (compressed) {
+    compressed_.insert(id);
+  } else {
+    compressed_.erase(id);
+  }
+}
+
+bool CompressedLogs::IsCompressed(NodeId id) const {
+  absl::MutexLock lock(&mu_);
+  return compressed_.contains(id);
+}
+
+absl::StatusOr<struct stat> CompressedLogs::Present(int o_path_fd, struct stat st) const {
+  index::UniqueFd fd(::open(ProcFdPath(o_path_fd).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return PosixError(errno, "open of a compressed log");
+  index::Lz4File file(std::move(fd), index::Lz4Cache::Shared());
+  const index::LogStat ls = file.Stat();
+  st.st_size = static_cast<off_t>(ls.size);
+  st.st_blocks = static_cast<blkcnt_t>((ls.size + 511) / 512);
+  st.st_mode &= ~static_cast<mode_t>(S_IWUSR | S_IWGRP | S_IWOTH);
+  return st;
+}
+
+std::unique_ptr<FileHandle> CompressedLogs::OpenHandle(UniqueFd read_fd) const {
+  return std::make_unique<Lz4Handle>(std::move(read_fd));
+}
+
+}  // namespace logdex::fs
