@@ -4,7 +4,9 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
 #include "fs/errno_status.h"
+#include "index/json_string.h"
 #include "index/log_bytes.h"
 #include "index/log_tree.h"
 #include "index/lz4_cache.h"
@@ -41,6 +43,47 @@ class Lz4Handle : public FileHandle {
 };
 
 }  // namespace
+
+std::string RenderCompressedStatus(const std::vector<index::Lz4DamagedFile>& damaged,
+                                   const index::Lz4Cache::Stats& cache, size_t cache_budget) {
+  std::string out = absl::StrCat(
+      "{\"damaged\": ", damaged.size(), ", \"block_cache\": {\"budget_bytes\": ", cache_budget,
+      ", \"bytes\": ", cache.block_bytes, ", \"blocks\": ", cache.blocks, ", \"hits\": ", cache.hits,
+      ", \"misses\": ", cache.misses, ", \"evictions\": ", cache.evictions,
+      ", \"maps\": ", cache.maps, ", \"map_bytes\": ", cache.map_bytes, "}, \"damaged_files\": [");
+  for (size_t i = 0; i < damaged.size() && i < kMaxListedDamaged; ++i) {
+    const index::Lz4DamagedFile& d = damaged[i];
+    absl::StrAppend(&out, i ? ", " : "", "{\"file\": ");
+    index::AppendJsonString(d.rel_path, &out);
+    out += ", \"backing\": ";
+    index::AppendJsonString(d.rel_path + std::string(index::lz4_format::kSuffix), &out);
+    out += ", \"reason\": ";
+    index::AppendJsonString(d.damage.reason, &out);
+    absl::StrAppend(&out, ", \"compressed_offset\": ", d.damage.compressed_offset,
+                    ", \"readable_bytes\": ", d.readable_bytes, "}");
+  }
+  out += "]}";
+  return out;
+}
+
+std::string RenderCompressedMetrics(const std::vector<index::Lz4DamagedFile>& damaged,
+                                    const index::Lz4Cache::Stats& cache, size_t cache_budget) {
+  std::string out;
+  auto gauge = [&out](const char* name, const char* help, const char* type, uint64_t value) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n", name, " ",
+                    value, "\n");
+  };
+  gauge("logdex_lz4_damaged_files", "NAME.lz4 files readable only up to some point.", "gauge",
+        damaged.size());
+  gauge("logdex_lz4_block_cache_bytes", "Decompressed LZ4 blocks held.", "gauge", cache.block_bytes);
+  gauge("logdex_lz4_block_cache_budget_bytes", "Most decompressed LZ4 blocks held.", "gauge",
+        cache_budget);
+  gauge("logdex_lz4_block_cache_hits_total", "Reads of .lz4 blocks found in the cache.", "counter",
+        cache.hits);
+  gauge("logdex_lz4_block_cache_misses_total", "Reads of .lz4 blocks decoded again.", "counter",
+        cache.misses);
+  return out;
+}
 
 bool CompressedLogs::StandsFor(int dir_fd, std::string_view dir_path, std::string_view name) const {
   if (!index::IsLogFileName(name)) return false;

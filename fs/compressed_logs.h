@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -31,8 +32,20 @@
 #include "fs/file_handles.h"
 #include "fs/inode_table.h"
 #include "fs/unique_fd.h"
+#include "index/live_index.h"
+#include "index/lz4_cache.h"
 
 namespace logdex::fs {
+
+// status.json's "compressed" object: the shared block cache and every
+// damaged .lz4 (file shown, backing file, reason, compressed offset,
+// readable bytes), at most kMaxListedDamaged listed (the count covers all).
+inline constexpr size_t kMaxListedDamaged = 100;
+std::string RenderCompressedStatus(const std::vector<index::Lz4DamagedFile>& damaged,
+                                   const index::Lz4Cache::Stats& cache, size_t cache_budget);
+// The same as Prometheus text (metrics.prom).
+std::string RenderCompressedMetrics(const std::vector<index::Lz4DamagedFile>& damaged,
+                                    const index::Lz4Cache::Stats& cache, size_t cache_budget);
 
 class CompressedLogs {
  public:

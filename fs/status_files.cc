@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "fs/compressed_logs.h"
 #include "fs/health.h"
 #include "index/json_string.h"
 #include "index/row.h"
@@ -221,21 +222,25 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"torn_tails\": %d,\n"
       "  \"torn_tail_bytes\": %d,\n"
       "  \"skipped\": {\"total\": %d, \"non_utf8_names\": %d, \"unreadable\": %d, "
-      "\"source_filtered\": %d},\n"
+      "\"source_filtered\": %d, \"lz4_damaged\": %d},\n"
       "  \"build_seconds\": %.6f,\n"
       "  \"known_nodes\": %d,\n"
       "  \"derived_nodes\": %d,\n"
       "  \"descriptors\": %s,\n"
       "  \"credentials\": \"%s\",\n"
       "  \"pi\": %s,\n"
+      "  \"compressed\": %s,\n"
       "  \"mount_options\": %s\n"
       "}\n",
       warnings.empty() ? "ok" : "degraded", warning_list, JsonString(c.log_dir),
       JsonString(c.mountpoint), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
-      st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
-      in.credentials, RenderPiStores(in), RenderOptions(c));
+      st.skipped_source_filtered, st.skipped_lz4_damaged, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
+      in.credentials, RenderPiStores(in),
+      RenderCompressedStatus(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
+                             index::Lz4Cache::Shared().block_budget()),
+      RenderOptions(c));
 }
 
 std::string RenderMetricsProm(const StatusInputs& in) {
@@ -355,6 +360,10 @@ std::string RenderMetricsProm(const StatusInputs& in) {
                         st.skipped_unreadable);
   absl::StrAppendFormat(&out, "logdex_skipped_files{reason=\"source_filtered\"} %d\n",
                         st.skipped_source_filtered);
+  absl::StrAppendFormat(&out, "logdex_skipped_files{reason=\"lz4_damaged\"} %d\n",
+                        st.skipped_lz4_damaged);
+  absl::StrAppend(&out, RenderCompressedMetrics(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
+                                                index::Lz4Cache::Shared().block_budget()));
   gauge("logdex_bytes_scanned", "Bytes of log files read by the last build.", "gauge");
   absl::StrAppendFormat(&out, "logdex_bytes_scanned %d\n", st.bytes_scanned);
   gauge("logdex_build_seconds", "Duration of the last index build.", "gauge");
