@@ -2,8 +2,7 @@
 // of the process, with fixed budgets: maps (lz4_map.h) by file identity, and
 // decompressed blocks, each evicted least recently used first.
 //
-// A map is found again by the file's identity (device, inode, size, mtime,
-// ctime): a file that changes in any of them is a new file and is mapped
+// A map is found again by the file's identity (device, inode, size, mtime): a file that changes in any of them is a new file and is mapped
 // again. Blocks are keyed by the map's serial number, so blocks of an old
 // version are never served for a new one.
 //

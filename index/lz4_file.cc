@@ -27,7 +27,7 @@ bool Lz4IdentityOf(int fd, Lz4Identity* out) {
   struct stat st;
   if (fstat(fd, &st) != 0) return false;
   *out = {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-          static_cast<uint64_t>(st.st_size), Ns(st.st_mtim), Ns(st.st_ctim)};
+          static_cast<uint64_t>(st.st_size), Ns(st.st_mtim)};
   return S_ISREG(st.st_mode);
 }
 

@@ -25,13 +25,14 @@
 namespace logdex::index {
 
 // What a .lz4 file was when its map was made (from fstat); a map is valid
-// for exactly that file.
+// for exactly that file. Not ctime: a chmod must not make open readers
+// stale; a rewrite changes size or mtime (as for plain logs, a rewrite that
+// keeps both is not seen).
 struct Lz4Identity {
   uint64_t dev = 0;
   uint64_t ino = 0;
   uint64_t size = 0;  // compressed bytes
   int64_t mtime_ns = 0;
-  int64_t ctime_ns = 0;
   bool operator==(const Lz4Identity&) const = default;
 };
 
