@@ -1,6 +1,5 @@
 #include "index/lz4_cache.h"
 
-#include <deque>
 
 namespace logdex::index {
 
@@ -28,31 +27,26 @@ Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
     }
   }
   // Built without the lock: two threads may map the same file at once; the
-  // later one's map is the one kept, and both are right.
-  std::deque<std::pair<uint32_t, std::string>> decoded;
-  size_t decoded_bytes = 0;
+  // later one's map is the one kept, and both are right. Each block decoded
+  // on the way goes into the cache at once (a sequential reader of a file
+  // just mapped finds its last blocks there), so mapping holds no more than
+  // one block beyond the budget.
+  uint64_t serial = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    serial = next_serial_++;
+  }
   auto map = std::make_shared<const Lz4Map>(
-      Lz4Map::Build(fd, identity, [&](uint32_t block, std::string bytes) {
-        // Keep only the last budget's worth: what an LRU would hold after
-        // these inserts anyway.
-        decoded_bytes += bytes.size();
-        decoded.emplace_back(block, std::move(bytes));
-        while (decoded_bytes > block_budget_ / 2 && !decoded.empty()) {
-          decoded_bytes -= decoded.front().second.size();
-          decoded.pop_front();
-        }
+      Lz4Map::Build(fd, identity, [this, serial](uint32_t block, std::string bytes) {
+        PutBlock(serial, block, std::make_shared<const std::string>(std::move(bytes)));
       }));
   absl::MutexLock lock(&mu_);
-  const uint64_t serial = next_serial_++;
   const size_t bytes = map->MemoryBytes();
   maps_.push_front({identity, map, serial, bytes});
   map_bytes_ += bytes;
   while (map_bytes_ > map_budget_ && maps_.size() > 1) {
     map_bytes_ -= maps_.back().bytes;
     maps_.pop_back();
-  }
-  for (auto& [block, bytes] : decoded) {
-    PutBlockLocked(serial, block, std::make_shared<const std::string>(std::move(bytes)));
   }
   return {map, serial};
 }
