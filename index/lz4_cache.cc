@@ -19,11 +19,11 @@ Lz4Cache::Stats Lz4Cache::GetStats() const {
 Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
   {
     absl::MutexLock lock(&mu_);
-    for (auto it = maps_.begin(); it != maps_.end(); ++it) {
-      if (it->identity == identity) {
-        maps_.splice(maps_.begin(), maps_, it);
-        return {it->map, it->serial};
-      }
+    const auto found = map_index_.find(std::make_pair(identity.dev, identity.ino));
+    if (found != map_index_.end() && found->second->identity == identity) {
+      const auto it = found->second;
+      maps_.splice(maps_.begin(), maps_, it);
+      return {it->map, it->serial};
     }
   }
   // Built without the lock: two threads may map the same file at once; the
@@ -42,10 +42,18 @@ Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
       }));
   absl::MutexLock lock(&mu_);
   const size_t bytes = map->MemoryBytes();
+  const auto key = std::make_pair(identity.dev, identity.ino);
+  if (const auto old = map_index_.find(key); old != map_index_.end()) {
+    map_bytes_ -= old->second->bytes;  // another version of the same file
+    maps_.erase(old->second);
+    map_index_.erase(old);
+  }
   maps_.push_front({identity, map, serial, bytes});
+  map_index_[key] = maps_.begin();
   map_bytes_ += bytes;
   while (map_bytes_ > map_budget_ && maps_.size() > 1) {
     map_bytes_ -= maps_.back().bytes;
+    map_index_.erase(std::make_pair(maps_.back().identity.dev, maps_.back().identity.ino));
     maps_.pop_back();
   }
   return {map, serial};

@@ -81,6 +81,9 @@ class Lz4Cache {
   mutable absl::Mutex mu_;
   uint64_t next_serial_ ABSL_GUARDED_BY(mu_) = 1;
   std::list<MapEntry> maps_ ABSL_GUARDED_BY(mu_);  // most recent first
+  // By (dev, ino): the one kept map of each file (a newer identity replaces it).
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::list<MapEntry>::iterator> map_index_
+      ABSL_GUARDED_BY(mu_);
   size_t map_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::list<BlockEntry> lru_ ABSL_GUARDED_BY(mu_);  // most recent first
   absl::flat_hash_map<Key, std::list<BlockEntry>::iterator> blocks_ ABSL_GUARDED_BY(mu_);

@@ -17,6 +17,7 @@
 #include "index/pi_offsets.h"
 #include "recovery/pi_views.h"
 #include "recovery/verify.h"
+#include "recovery/warm_start.h"
 #include "tests/unit/index_text.h"
 #include "tests/unit/lz4_fixtures.h"
 #include "tests/unit/pi_fixtures.h"
@@ -195,6 +196,47 @@ TEST_F(Lz4IndexTest, PiViewsIgnoreSegLz4FilesAsPiDoesButTheIndexHasTheirRows) {
   live.Read(0, live.Size(), &text);
   EXPECT_NE(text.find("\"file\":\"" + seg1 + "\""), std::string::npos);
   EXPECT_NE(text.find("\"source\":\"pi\""), std::string::npos);
+}
+
+TEST_F(Lz4IndexTest, ACachedIndexOfLz4FilesIsReusedOnlyAfterItsRowsMatchTheDecompressedBytes) {
+  TempDir cache;
+  packed_.Write("a.jsonl.lz4", Lz4Frame(kA, {.linked = true}));
+  packed_.Write("d.jsonl.lz4", Lz4Frame(kA).substr(0, 12));  // damaged: nothing readable
+  auto open = [&] {
+    auto live = std::make_unique<LiveIndex>(packed_.path(), ScanOptions());
+    absl::StatusOr<recovery::StartReport> r = recovery::OpenIndex(*live, cache.path(), recovery::VerifyMode::kFull);
+    EXPECT_TRUE(r.ok());
+    return std::make_pair(std::move(live), r.value_or(recovery::StartReport()));
+  };
+  {
+    auto [live, report] = open();
+    EXPECT_EQ(report.kind, recovery::StartKind::kBuilt);
+    ASSERT_TRUE(recovery::SaveIndex(*live, cache.path()).ok());
+  }
+  {
+    auto [live, report] = open();
+    EXPECT_EQ(report.kind, recovery::StartKind::kReused);
+    EXPECT_EQ(report.rows_checked, 3u);
+    EXPECT_EQ(report.files_rescanned, 0u);
+    std::string text;
+    live->Read(0, live->Size(), &text);
+    EXPECT_EQ(text, CanonicalIndex(packed_.path()));
+    // The damage is known again without a rescan.
+    ASSERT_EQ(live->Lz4Damaged().size(), 1u);
+    EXPECT_EQ(live->Lz4Damaged()[0].rel_path, "d.jsonl");
+    EXPECT_EQ(live->Stats().skipped_lz4_damaged, 1u);
+  }
+  // Rewritten while unmounted: same decompressed size, other bytes.
+  std::string other = kA;
+  other[10] = 'Z';
+  packed_.Write("a.jsonl.lz4", Lz4Frame(other));
+  {
+    auto [live, report] = open();
+    EXPECT_EQ(report.files_rescanned, 1u);
+    std::string text;
+    live->Read(0, live->Size(), &text);
+    EXPECT_EQ(SortedCanonically(text), CanonicalIndex(packed_.path()));
+  }
 }
 
 }  // namespace
