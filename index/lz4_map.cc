@@ -76,6 +76,10 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
       pos += skip;
       continue;
     }
+    if (map.frames_.size() >= kMaxFrames) {
+      damage(absl::StrCat("more than ", kMaxFrames, " frames"), pos);
+      break;
+    }
     if (magic != lf::kFrameMagic) {
       damage(magic == lf::kLegacyMagic ? "legacy LZ4 format (lz4 -l) is not supported"
              : pos == 0               ? "not an LZ4 file"
@@ -124,6 +128,10 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
           break;
         }
         pos += n;
+        break;
+      }
+      if (map.blocks_.size() >= kMaxBlocks) {
+        damage(absl::StrCat("more than ", kMaxBlocks, " blocks"), pos);
         break;
       }
       const uint32_t data = word & ~lf::kBlockStoredFlag;

@@ -64,6 +64,11 @@ class Lz4Map {
   };
   // Output kept between checkpoints of a linked frame.
   static constexpr uint64_t kCheckpointBytes = 2 * 1024 * 1024;
+  // A file of more blocks or frames than this is damage from there on: a map
+  // costs ~32 bytes a block, and a hostile file of 5-byte blocks must not
+  // cost 6 times its size. (4 Mi blocks of 64 KiB are 256 GiB of log.)
+  static constexpr size_t kMaxBlocks = size_t{1} << 22;
+  static constexpr size_t kMaxFrames = size_t{1} << 20;
 
   // Reads the .lz4 file open as fd (compressed_size bytes) and maps it. Never
   // fails: damage ends the map (damage()), and a read error counts as damage.

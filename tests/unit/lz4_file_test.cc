@@ -27,6 +27,42 @@ using ::logdex::testing::LogLines;
 using ::logdex::testing::SkippableFrame;
 using ::logdex::testing::TempDir;
 
+// XXH32 with seed 0 (what an LZ4 frame's header checksum is made of), to
+// forge a header whose checksum matches.
+uint32_t XXH32ForTest(std::string_view in) {
+  constexpr uint32_t p1 = 2654435761u, p2 = 2246822519u, p3 = 3266489917u, p4 = 668265263u,
+                     p5 = 374761393u;
+  auto rotl = [](uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
+  auto read32 = [](const char* p) {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    return uint32_t{u[0]} | uint32_t{u[1]} << 8 | uint32_t{u[2]} << 16 | uint32_t{u[3]} << 24;
+  };
+  const char* p = in.data();
+  const char* const end = p + in.size();
+  uint32_t h;
+  if (in.size() >= 16) {
+    uint32_t v1 = p1 + p2, v2 = p2, v3 = 0, v4 = 0u - p1;
+    for (; p + 16 <= end; p += 16) {
+      v1 = rotl(v1 + read32(p) * p2, 13) * p1;
+      v2 = rotl(v2 + read32(p + 4) * p2, 13) * p1;
+      v3 = rotl(v3 + read32(p + 8) * p2, 13) * p1;
+      v4 = rotl(v4 + read32(p + 12) * p2, 13) * p1;
+    }
+    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+  } else {
+    h = p5;
+  }
+  h += static_cast<uint32_t>(in.size());
+  for (; p + 4 <= end; p += 4) h = rotl(h + read32(p) * p3, 17) * p4;
+  for (; p < end; ++p) h = rotl(h + static_cast<unsigned char>(*p) * p5, 11) * p1;
+  h ^= h >> 15;
+  h *= p2;
+  h ^= h >> 13;
+  h *= p3;
+  h ^= h >> 16;
+  return h;
+}
+
 class Lz4FileTest : public ::testing::Test {
  protected:
   // Opens `compressed` (written as x.jsonl.lz4) through OpenLogBytes.
@@ -235,6 +271,24 @@ TEST_F(Lz4FileTest, ABlockSizeBeyondTheFramesMaximumIsDamageNotAnAllocation) {
   auto bytes = Open(file);
   EXPECT_EQ(bytes->Stat().size, 0u);
   EXPECT_NE(bytes->lz4_map()->damage()->reason.find("block of 2147483647 bytes"), std::string::npos);
+}
+
+TEST_F(Lz4FileTest, AContentSizeThatDoesNotMatchIsDamageAtTheEndMark) {
+  const std::string data = LogLines(5000);
+  std::string file = Lz4Frame(data, {.content_size = true});
+  // The content size (8 bytes after FLG and BD) says one byte more; the
+  // header checksum is fixed to match, so only the size is wrong.
+  ASSERT_EQ(file[14], static_cast<char>((XXH32ForTest(file.substr(4, 10)) >> 8) & 0xFF));
+  std::string header = file.substr(4, 10);
+  const uint64_t size = data.size() + 1;
+  for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>((size >> (8 * i)) & 0xFF);
+  file.replace(4, 10, header);
+  file[14] = static_cast<char>((XXH32ForTest(header) >> 8) & 0xFF);
+  auto bytes = Open(file);
+  EXPECT_NE(bytes->lz4_map()->damage()->reason.find("bad frame end"), std::string::npos)
+      << bytes->lz4_map()->damage()->reason;
+  ASSERT_TRUE(bytes->lz4_map()->damage().has_value());
+  EXPECT_EQ(bytes->Stat().size, data.size());
 }
 
 TEST_F(Lz4FileTest, TheBlockCacheStaysWithinItsBudget) {
