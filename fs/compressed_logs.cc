@@ -85,12 +85,16 @@ std::string RenderCompressedMetrics(const std::vector<index::Lz4DamagedFile>& da
   return out;
 }
 
+bool CompressedLogs::MayStandFor(std::string_view dir_path, std::string_view name) const {
+  return index::IsLogFileName(name) && index::IsIndexablePath(root_fd_, index::JoinRelPath(dir_path, name));
+}
+
 bool CompressedLogs::StandsFor(int dir_fd, std::string_view dir_path, std::string_view name) const {
   if (!index::IsLogFileName(name)) return false;
   const std::string n(name);
   struct stat st;
   if (::fstatat(dir_fd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) return false;
-  if (!index::IsIndexablePath(root_fd_, index::JoinRelPath(dir_path, name))) return false;
+  if (!MayStandFor(dir_path, name)) return false;
   const std::string backing = n + std::string(index::lz4_format::kSuffix);
   return ::fstatat(dir_fd, backing.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }

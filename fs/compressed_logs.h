@@ -14,7 +14,9 @@
 //    written, but the mount is not read-only); chmod, chown and utimes go to
 //    the .lz4; unlink(NAME) removes NAME.lz4 and rename(NAME, T) renames
 //    NAME.lz4 to T.lz4 (logrotate-style deletion and rotation act on the
-//    file that holds the log).
+//    file that holds the log), and link(NAME, T) links it as T.lz4, when T
+//    may be shown for T.lz4; for any other T they fail with EXDEV, so `mv`
+//    and `cp` fall back to copying the decompressed bytes the user sees.
 #ifndef LOGDEX_FS_COMPRESSED_LOGS_H_
 #define LOGDEX_FS_COMPRESSED_LOGS_H_
 
@@ -55,6 +57,9 @@ class CompressedLogs {
   // Whether `name` in directory dir_fd (dir_path from the log dir) is shown
   // for a backing name + ".lz4" (see above).
   bool StandsFor(int dir_fd, std::string_view dir_path, std::string_view name) const;
+  // Whether `name` in directory dir_path may be shown for a name + ".lz4":
+  // a log-file name whose path would be indexed.
+  bool MayStandFor(std::string_view dir_path, std::string_view name) const;
   // Whether entry `name` (a NAME.lz4) is hidden because it is shown as NAME.
   bool IsHidden(int dir_fd, std::string_view dir_path, std::string_view name) const;
   // The name shown for an entry `name` of a listing of dir_fd.

@@ -235,11 +235,20 @@ absl::StatusOr<fuse_entry_param> LogdexFs::DoLink(const RequestCaller& who, Node
   if (!dir.ok()) return dir.status();
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
+  // ln NAME T of a NAME shown for NAME.lz4 links NAME.lz4 as T.lz4, as mv does.
+  std::string link_name = newname;
+  if (compressed_.IsCompressed(id)) {
+    const std::optional<std::string> to_path = inodes_->PathOf(dir->id());
+    if (!to_path || !compressed_.MayStandFor(*to_path, newname)) {
+      return PosixError(EXDEV, "a compressed log links only to a log-file name");
+    }
+    link_name += index::lz4_format::kSuffix;
+  }
   AsCaller as(who.Get());
   if (!as.status().ok()) return as.status();
   // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the magic link
   // does not, and names the very object (symlinks too) without following it.
-  if (::linkat(AT_FDCWD, ProcFdPath(node->get()).c_str(), dir->get(), newname,
+  if (::linkat(AT_FDCWD, ProcFdPath(node->get()).c_str(), dir->get(), link_name.c_str(),
                AT_SYMLINK_FOLLOW) != 0) {
     return PosixError(errno, "link");
   }
@@ -285,7 +294,13 @@ absl::Status LogdexFs::DoRename(const RequestCaller& who, NodeId parent, const c
   // rename(NAME, T) of a NAME shown for NAME.lz4 renames NAME.lz4 to T.lz4.
   const std::string from_name = BackingName(parent, from->get(), name);
   std::string to_name_buf = newname;
-  if (from_name != name) to_name_buf += index::lz4_format::kSuffix;
+  if (from_name != name) {
+    const std::optional<std::string> to_path = inodes_->PathOf(to->id());
+    if (!to_path || !compressed_.MayStandFor(*to_path, newname) || (flags & RENAME_EXCHANGE)) {
+      return PosixError(EXDEV, "a compressed log moves only to a log-file name");
+    }
+    to_name_buf += index::lz4_format::kSuffix;
+  }
   name = from_name.c_str();
   newname = to_name_buf.c_str();
   {
