@@ -37,8 +37,8 @@ Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
     serial = next_serial_++;
   }
   auto map = std::make_shared<const Lz4Map>(
-      Lz4Map::Build(fd, identity, [this, serial](uint32_t block, std::string bytes) {
-        PutBlock(serial, block, std::make_shared<const std::string>(std::move(bytes)));
+      Lz4Map::Build(fd, identity, [this, serial](uint32_t block, std::string_view bytes) {
+        PutBlock(serial, block, std::make_shared<const Lz4Block>(bytes));
       }));
   absl::MutexLock lock(&mu_);
   const size_t bytes = map->MemoryBytes();

@@ -21,6 +21,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "index/lz4_block.h"
 #include "index/lz4_map.h"
 
 namespace logdex::index {
@@ -57,7 +58,7 @@ class Lz4Cache {
   };
   Mapped MapOf(int fd, const Lz4Identity& identity);
 
-  using BlockPtr = std::shared_ptr<const std::string>;
+  using BlockPtr = std::shared_ptr<const Lz4Block>;
   BlockPtr FindBlock(uint64_t serial, uint32_t block);
   void PutBlock(uint64_t serial, uint32_t block, BlockPtr bytes);
 

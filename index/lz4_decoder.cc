@@ -67,23 +67,16 @@ absl::Status Lz4Decoder::Begin(std::string_view header, std::string_view dict, L
   return absl::OkStatus();
 }
 
-absl::Status Lz4Decoder::Block(std::string_view block, std::string* out) {
-  out->resize(max_block_bytes_);
-  size_t produced = out->size();
+absl::StatusOr<size_t> Lz4Decoder::Block(std::string_view block, std::string* out) {
+  if (out->size() < max_block_bytes_) out->resize(max_block_bytes_);
+  size_t produced = max_block_bytes_;
   size_t in = block.size();
   LZ4F_decompressOptions_t opts{};
   const size_t r = LZ4F_decompress(dctx_, out->data(), &produced, block.data(), &in, &opts);
-  if (LZ4F_isError(r)) {
-    out->clear();
-    return Lz4Error("bad block", r);
-  }
+  if (LZ4F_isError(r)) return Lz4Error("bad block", r);
   // A whole block and room for a whole block: liblz4 decodes it in one call.
-  if (in != block.size()) {
-    out->clear();
-    return absl::DataLossError("block did not decode in one step");
-  }
-  out->resize(produced);
-  return absl::OkStatus();
+  if (in != block.size()) return absl::DataLossError("block did not decode in one step");
+  return produced;
 }
 
 absl::Status Lz4Decoder::End(std::string_view end_mark) {

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace logdex::index {
 
@@ -47,9 +48,10 @@ class Lz4Decoder {
   absl::Status Begin(std::string_view header, std::string_view dict, Lz4FrameHeader* info);
 
   // Decodes one whole block (its 4-byte header, data and checksum, if any)
-  // into *out (replaced). kDataLoss when liblz4 rejects it (bad data, bad
-  // block checksum).
-  absl::Status Block(std::string_view block, std::string* out);
+  // into (*buf)[0, n) and returns n; buf is grown to the frame's block size
+  // if smaller, never shrunk (reuse it). kDataLoss when liblz4 rejects it
+  // (bad data, bad block checksum).
+  absl::StatusOr<size_t> Block(std::string_view block, std::string* buf);
 
   // Feeds the end mark and the content checksum, if any, of a frame decoded
   // from its first block: kDataLoss if the checksum or content size do not match.

@@ -100,7 +100,7 @@ Lz4Cache::BlockPtr Lz4File::GetBlock(uint32_t index) {
       }
       if (!complete) continue;
       dict.clear();
-      for (auto it = parts.rbegin(); it != parts.rend(); ++it) dict += **it;
+      for (auto it = parts.rbegin(); it != parts.rend(); ++it) dict.append((*it)->data(), (*it)->size());
       if (dict.size() > lz4_format::kWindowBytes) dict.erase(0, dict.size() - lz4_format::kWindowBytes);
       start = j;
       found = true;
@@ -120,11 +120,13 @@ Lz4Cache::BlockPtr Lz4File::GetBlock(uint32_t index) {
   if (!ReadExactly(fd_.get(), frame.header_offset, frame.header_bytes, &buf)) return nullptr;
   if (!decoder.Begin(buf, dict, nullptr).ok()) return nullptr;
   Lz4Cache::BlockPtr result;
+  std::string out;
   for (uint32_t i = start; i <= index; ++i) {
     if (!ReadExactly(fd_.get(), blocks[i].src_offset, blocks[i].src_bytes, &buf)) return nullptr;
-    std::string out;
-    if (!decoder.Block(buf, &out).ok() || out.size() != blocks[i].dst_bytes) return nullptr;
-    auto bytes = std::make_shared<const std::string>(std::move(out));
+    const absl::StatusOr<size_t> got = decoder.Block(buf, &out);
+    if (!got.ok() || *got != blocks[i].dst_bytes) return nullptr;
+    auto bytes = std::make_shared<const Lz4Block>(std::string_view(out.data(), *got));
+    if (bytes->size() != *got) return nullptr;  // no memory for it
     cache_.PutBlock(mapped_.serial, i, bytes);
     if (i == index) result = std::move(bytes);
   }

@@ -35,7 +35,7 @@ bool ReadExactly(int fd, uint64_t offset, size_t n, std::string* out, std::strin
 }  // namespace
 
 Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
-                     const std::function<void(uint32_t, std::string)>& on_block) {
+                     const std::function<void(uint32_t, std::string_view)>& on_block) {
   Lz4Map map;
   map.identity_ = identity;
   const uint64_t end = identity.size;
@@ -43,6 +43,7 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
   std::string buf;
   std::string why;
   std::string history;  // the last <= 64 KiB decompressed in this frame (linked only)
+  std::string decoded;  // reused: one block's bytes at its front
   auto damage = [&map](std::string reason, uint64_t at) {
     map.damage_ = Lz4Damage{std::move(reason), at};
   };
@@ -146,11 +147,12 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
         cut(" mid-block", pos);
         break;
       }
-      std::string out;
-      if (absl::Status s = decoder.Block(buf, &out); !s.ok()) {
-        damage(std::string(s.message()), pos);
+      const absl::StatusOr<size_t> got = decoder.Block(buf, &decoded);
+      if (!got.ok()) {
+        damage(std::string(got.status().message()), pos);
         break;
       }
+      const std::string_view out(decoded.data(), *got);
       const uint32_t index = static_cast<uint32_t>(map.blocks_.size());
       if (info.linked && !first && since_checkpoint >= kCheckpointBytes) {
         map.checkpoints_.push_back({index, history});
@@ -166,11 +168,11 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
         if (out.size() >= lf::kWindowBytes) {
           history.assign(out, out.size() - lf::kWindowBytes, lf::kWindowBytes);
         } else {
-          history += out;
+          history.append(out);
           if (history.size() > lf::kWindowBytes) history.erase(0, history.size() - lf::kWindowBytes);
         }
       }
-      if (on_block) on_block(index, std::move(out));
+      if (on_block) on_block(index, out);
     }
   }
   return map;

@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace logdex::index {
@@ -74,7 +75,7 @@ class Lz4Map {
   // fails: damage ends the map (damage()), and a read error counts as damage.
   // on_block, if set, gets each block's bytes as they are decoded.
   static Lz4Map Build(int fd, const Lz4Identity& identity,
-                      const std::function<void(uint32_t block, std::string bytes)>& on_block = {});
+                      const std::function<void(uint32_t block, std::string_view bytes)>& on_block = {});
 
   const Lz4Identity& identity() const { return identity_; }
   // Decompressed bytes that are readable: the whole file, or its prefix
