@@ -291,6 +291,26 @@ TEST_F(Lz4FileTest, AContentSizeThatDoesNotMatchIsDamageAtTheEndMark) {
   EXPECT_EQ(bytes->Stat().size, data.size());
 }
 
+TEST_F(Lz4FileTest, RandomDamageNeverCrashesAndWithBlockChecksumsLeavesAPrefix) {
+  const std::string data = LogLines(300000);
+  const std::string file = Lz4Frame(data, {.linked = true, .block_checksum = true});
+  std::mt19937 rng(42);
+  for (int i = 0; i < 300; ++i) {
+    std::string bad = file;
+    switch (i % 3) {
+      case 0: bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255); break;
+      case 1: bad.resize(rng() % bad.size()); break;
+      default: bad.insert(rng() % bad.size(), std::string(1 + rng() % 8, static_cast<char>(rng()))); break;
+    }
+    Lz4Cache tiny(100 << 10, Lz4Cache::kDefaultMapBytes);
+    auto bytes = Open(bad, tiny);
+    const std::string got = ReadAll(*bytes);
+    ASSERT_EQ(got.size(), bytes->Stat().size) << "case " << i;
+    ASSERT_TRUE(data.compare(0, got.size(), got) == 0) << "case " << i << ": not a prefix";
+    ExpectRandomReadsMatch(*bytes, got, 5, static_cast<uint32_t>(i));
+  }
+}
+
 TEST_F(Lz4FileTest, TheBlockCacheStaysWithinItsBudget) {
   const std::string data = LogLines(6 << 20);
   Lz4Cache small(300 << 10, Lz4Cache::kDefaultMapBytes);
