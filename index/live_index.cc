@@ -130,7 +130,9 @@ absl::Status LiveIndex::Build() {
       },
       [&](size_t i, FileScanResult r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         files_done_.fetch_add(1);
-        bytes_done_.fetch_add(r.scan.stats.bytes_scanned);
+        // A NAME.lz4 counts its compressed bytes, as bytes_total does (its
+        // decompressed size is not known before it is read).
+        bytes_done_.fetch_add(tree->files[i].compressed ? tree->files[i].size : r.scan.stats.bytes_scanned);
         if (r.scan.exhausted) {  // added at the end once it can be opened
           RetryLater(tree->files[i].rel_path);
           return;
