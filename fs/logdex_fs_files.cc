@@ -65,8 +65,12 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
   if (!node.ok()) return node.status();
   if (node->type() == S_IFDIR) return PosixError(EISDIR, "open");
   if (compressed_.IsCompressed(id)) {
-    // Decompressed bytes cannot be written (compressed_logs.h: EACCES).
-    if (OpensForWriting(flags)) return PosixError(EACCES, "compressed logs are read-only");
+    // Decompressed bytes cannot be written (compressed_logs.h: EACCES; under
+    // -o ro, EROFS as for every file).
+    if (OpensForWriting(flags)) {
+      return config_.read_only ? PosixError(EROFS, "read-only mount")
+                               : PosixError(EACCES, "compressed logs are read-only");
+    }
     UniqueFd fd;
     {
       AsCaller as(who.Get());  // the caller must be allowed to read the .lz4
