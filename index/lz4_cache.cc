@@ -27,17 +27,22 @@ Lz4Cache::Mapped Lz4Cache::MapOf(int fd, const Lz4Identity& identity) {
     }
   }
   // Built without the lock: two threads may map the same file at once; the
-  // later one's map is the one kept, and both are right. Each block decoded
-  // on the way goes into the cache at once (a sequential reader of a file
-  // just mapped finds its last blocks there), so mapping holds no more than
-  // one block beyond the budget.
+  // later one's map is the one kept, and both are right. The first blocks
+  // decoded on the way go into the cache at once, up to a quarter of the
+  // budget: whoever mapped the file usually reads it next from its start (a
+  // scan), and finds them there instead of decoding them again. Keeping the
+  // last blocks instead would be useless to such a reader: by the time it
+  // reaches them it has evicted them itself.
   uint64_t serial = 0;
   {
     absl::MutexLock lock(&mu_);
     serial = next_serial_++;
   }
+  size_t kept = 0;
   auto map = std::make_shared<const Lz4Map>(
-      Lz4Map::Build(fd, identity, [this, serial](uint32_t block, std::string_view bytes) {
+      Lz4Map::Build(fd, identity, [this, serial, &kept](uint32_t block, std::string_view bytes) {
+        if (kept + bytes.size() > block_budget_ / 4) return;
+        kept += bytes.size();
         PutBlock(serial, block, std::make_shared<const Lz4Block>(bytes));
       }));
   absl::MutexLock lock(&mu_);

@@ -120,7 +120,8 @@ Lz4Cache::BlockPtr Lz4File::GetBlock(uint32_t index) {
   if (!ReadExactly(fd_.get(), frame.header_offset, frame.header_bytes, &buf)) return nullptr;
   if (!decoder.Begin(buf, dict, nullptr).ok()) return nullptr;
   Lz4Cache::BlockPtr result;
-  std::string out;
+  // Reused by the thread: a block's buffer is up to 4 MiB, zeroed when grown.
+  thread_local std::string out;
   for (uint32_t i = start; i <= index; ++i) {
     if (!ReadExactly(fd_.get(), blocks[i].src_offset, blocks[i].src_bytes, &buf)) return nullptr;
     const absl::StatusOr<size_t> got = decoder.Block(buf, &out);
