@@ -10,6 +10,8 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "index/log_bytes.h"
@@ -309,6 +311,18 @@ TEST_F(Lz4FileTest, RandomDamageNeverCrashesAndWithBlockChecksumsLeavesAPrefix) 
     ASSERT_TRUE(data.compare(0, got.size(), got) == 0) << "case " << i << ": not a prefix";
     ExpectRandomReadsMatch(*bytes, got, 5, static_cast<uint32_t>(i));
   }
+}
+
+TEST_F(Lz4FileTest, ReadsFromManyThreadsAtOnceAllGetTheirBytes) {
+  const std::string data = LogLines(5 << 20);
+  Lz4Cache small(512 << 10, Lz4Cache::kDefaultMapBytes);
+  auto bytes = Open(Lz4Frame(data, {.linked = true, .block_checksum = true}), small);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] { ExpectRandomReadsMatch(*bytes, data, 60, 100 + t); });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_LE(small.GetStats().block_bytes, 512u << 10);
 }
 
 TEST_F(Lz4FileTest, TheBlockCacheStaysWithinItsBudget) {
