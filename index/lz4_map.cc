@@ -47,8 +47,8 @@ Lz4Map Lz4Map::Build(int fd, const Lz4Identity& identity,
   auto damage = [&map](std::string reason, uint64_t at) {
     map.damage_ = Lz4Damage{std::move(reason), at};
   };
-  // `short_read` explains a read that did not get its bytes: the file ends
-  // (truncated) or the read failed.
+  // A read that did not get its bytes: the file ends there ("truncated"
+  // plus where), or the read failed (`why` says how).
   auto cut = [&](const char* what, uint64_t at) {
     damage(why.empty() ? absl::StrCat("truncated", what) : why, at);
   };
