@@ -179,6 +179,7 @@ IndexReport IndexHolder::Report() const {
     r.memory_bytes = live_.MemoryBytes();
     r.version = live_.Version();
     r.regenerations = live_.Regenerations();
+    r.lz4_damaged = live_.Lz4Damaged();
     const int64_t ns = live_.Current()->ChangedNs();
     r.changed_at.tv_sec = static_cast<time_t>(ns / 1000000000);
     r.changed_at.tv_nsec = static_cast<long>(ns % 1000000000);

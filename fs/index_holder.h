@@ -33,6 +33,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -70,6 +71,8 @@ struct IndexReport {
   struct timespec opened_at = {};   // when the open (build or cache load) finished
   struct timespec changed_at = {};  // st_mtime of /index.ndjson
   index::ResourceReport resources;
+  // Log files read from damaged NAME.lz4 files (SPEC §7), canonical order.
+  std::vector<index::Lz4DamagedFile> lz4_damaged;
   // "inotify", "stat_rescan" (watcher failed: every refresh stats the tree)
   // or "not_started".
   std::string watcher = "not_started";

@@ -21,6 +21,7 @@
 #include "fs/log_dedupe.h"
 #include "fs/ops.h"
 #include "fs/virtual_nodes.h"
+#include "index/lz4_format.h"
 
 namespace logdex::fs {
 
@@ -68,6 +69,7 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<Da
           }),
       root_(*inodes_->Open(kRootId)),  // the root's descriptor is pinned: never fails
       pi_files_(&index_, root_.get()),
+      compressed_(root_.get()),
       background_(&index_, absl::Seconds(config_.save_interval_seconds),
                   [this] { WatchProblems(); }),
       uid_(root_st.st_uid),
@@ -228,14 +230,31 @@ absl::StatusOr<fuse_entry_param> LogdexFs::LookupBacking(const NodeFd& dir, cons
   e.entry_timeout = kEntryTimeout;
   e.attr_timeout = kAttrTimeout;
   const int dir_fd = dir.get();
+  // NAME for a backing NAME.lz4, or NAME.lz4 hidden by it (compressed_logs.h).
+  std::string backing_name = name;
+  bool compressed = false;
+  if (std::optional<std::string> dir_path = inodes_->PathOf(dir.id())) {
+    if (compressed_.IsHidden(dir_fd, *dir_path, name)) return PosixError(ENOENT, "lookup");
+    if (compressed_.StandsFor(dir_fd, *dir_path, name)) {
+      backing_name += index::lz4_format::kSuffix;
+      compressed = true;
+    }
+  }
+  const char* const open_name = backing_name.c_str();
   UniqueFd fd = inodes_->OpenRetrying(
-      [dir_fd, name] { return ::openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC); });
+      [dir_fd, open_name] { return ::openat(dir_fd, open_name, O_PATH | O_NOFOLLOW | O_CLOEXEC); });
   if (!fd.valid()) return PosixError(errno, "lookup");
   struct stat st;
   if (::fstatat(fd.get(), "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
     return PosixError(errno, "lookup fstatat");
   }
-  e.ino = inodes_->Remember(dir.id(), name, std::move(fd), st);
+  if (compressed) {
+    absl::StatusOr<struct stat> shown = compressed_.Present(fd.get(), st);
+    if (!shown.ok()) return shown.status();
+    st = *shown;
+  }
+  e.ino = inodes_->Remember(dir.id(), backing_name, std::move(fd), st);
+  compressed_.Mark(e.ino, compressed);
   e.attr = st;
   return e;
 }
@@ -251,6 +270,13 @@ void LogdexFs::DoForget(NodeId id, uint64_t nlookup) {
 absl::StatusOr<struct stat> LogdexFs::DoGetattr(NodeId id, const FileHandle* handle) {
   if (IsDerived(id)) return derived_.Getattr(id);
   if (IsVirtual(id)) return StatVirtual(static_cast<VirtualId>(id));
+  if (compressed_.IsCompressed(id)) {
+    absl::StatusOr<NodeFd> node = Backing(id);
+    if (!node.ok()) return node.status();
+    absl::StatusOr<struct stat> st = StatBacking(*node);
+    if (!st.ok()) return st.status();
+    return compressed_.Present(node->get(), *st);
+  }
   if (handle != nullptr && handle->fd() >= 0) {
     // An open file answers for itself, also once its name is gone.
     struct stat st;

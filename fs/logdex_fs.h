@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "fs/background_tasks.h"
 #include "fs/caller_credentials.h"
+#include "fs/compressed_logs.h"
 #include "fs/daemon_log.h"
 #include "fs/derived_files.h"
 #include "fs/descriptor_limit.h"
@@ -158,6 +159,9 @@ class LogdexFs {
   // may be changed: EPERM inside /.logdex, `virtual_errno` if `name` is a
   // virtual node, EROFS under -o ro.
   absl::StatusOr<NodeFd> WritableDir(NodeId parent, const char* name, int virtual_errno);
+  // The entry of backing directory `dir` (open as dir_fd) that `name` names:
+  // NAME.lz4 when NAME is shown for it (compressed_logs.h), else name.
+  std::string BackingName(NodeId dir, int dir_fd, const char* name) const;
   // Attributes of a fixed virtual node.
   absl::StatusOr<struct stat> StatVirtual(VirtualId id);
   StatusInputs CurrentStatus() const;
@@ -179,6 +183,7 @@ class LogdexFs {
   IndexHolder index_;
   const NodeFd root_;        // the log dir, pinned for the mount's life
   PiViewFiles pi_files_;     // after index_ and root_, which it uses
+  CompressedLogs compressed_;  // NAME.lz4 shown as NAME (SPEC §7); after root_
   BackgroundTasks background_;
   const uid_t uid_;  // owner of the log dir root, shown for virtual nodes
   const gid_t gid_;

@@ -22,6 +22,7 @@
 #include "fs/kernel_timeouts.h"
 #include "fs/logdex_fs.h"
 #include "fs/virtual_nodes.h"
+#include "index/lz4_format.h"
 
 namespace logdex::fs {
 namespace {
@@ -161,6 +162,10 @@ absl::StatusOr<struct stat> LogdexFs::DoSetattr(const RequestCaller& who, NodeId
   if (config_.read_only) return PosixError(EROFS, "read-only mount");
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
+  const bool compressed = compressed_.IsCompressed(id);
+  if (compressed && (to_set & FUSE_SET_ATTR_SIZE)) {
+    return PosixError(EACCES, "compressed logs are read-only");  // compressed_logs.h
+  }
   const int open_fd = handle != nullptr ? handle->fd() : -1;
   // When someone who may write a set-ID file writes or truncates it, the
   // kernel clears its set-ID bits itself, with a mode setattr sent under the
@@ -188,7 +193,9 @@ absl::StatusOr<struct stat> LogdexFs::DoSetattr(const RequestCaller& who, NodeId
     if (!as.status().ok()) return as.status();
     if (absl::Status s = Setattrs(*node, attr, to_set, open_fd); !s.ok()) return s;
   }
-  return StatBacking(*node);
+  absl::StatusOr<struct stat> st = StatBacking(*node);
+  if (compressed && st.ok()) return compressed_.Present(node->get(), *st);
+  return st;
 }
 
 absl::StatusOr<fuse_entry_param> LogdexFs::DoMknod(const RequestCaller& who, NodeId parent,
@@ -228,23 +235,42 @@ absl::StatusOr<fuse_entry_param> LogdexFs::DoLink(const RequestCaller& who, Node
   if (!dir.ok()) return dir.status();
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
+  // ln NAME T of a NAME shown for NAME.lz4 links NAME.lz4 as T.lz4, as mv does.
+  std::string link_name = newname;
+  if (compressed_.IsCompressed(id)) {
+    const std::optional<std::string> to_path = inodes_->PathOf(dir->id());
+    if (!to_path || !compressed_.MayStandFor(*to_path, newname)) {
+      return PosixError(EXDEV, "a compressed log links only to a log-file name");
+    }
+    link_name += index::lz4_format::kSuffix;
+  }
   AsCaller as(who.Get());
   if (!as.status().ok()) return as.status();
   // linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the magic link
   // does not, and names the very object (symlinks too) without following it.
-  if (::linkat(AT_FDCWD, ProcFdPath(node->get()).c_str(), dir->get(), newname,
+  if (::linkat(AT_FDCWD, ProcFdPath(node->get()).c_str(), dir->get(), link_name.c_str(),
                AT_SYMLINK_FOLLOW) != 0) {
     return PosixError(errno, "link");
   }
   return LookupBacking(*dir, newname);
 }
 
+std::string LogdexFs::BackingName(NodeId dir, int dir_fd, const char* name) const {
+  std::optional<std::string> path = inodes_->PathOf(dir);
+  if (path && compressed_.StandsFor(dir_fd, *path, name)) {
+    return std::string(name) + std::string(index::lz4_format::kSuffix);
+  }
+  return name;
+}
+
 absl::Status LogdexFs::DoUnlink(const RequestCaller& who, NodeId parent, const char* name) {
   absl::StatusOr<NodeFd> dir = WritableDir(parent, name, EPERM);
   if (!dir.ok()) return dir.status();
+  // unlink(NAME) of a NAME shown for NAME.lz4 removes NAME.lz4 (compressed_logs.h).
+  const std::string backing = BackingName(parent, dir->get(), name);
   AsCaller as(who.Get());
   if (!as.status().ok()) return as.status();
-  if (::unlinkat(dir->get(), name, 0) != 0) return PosixError(errno, "unlink");
+  if (::unlinkat(dir->get(), backing.c_str(), 0) != 0) return PosixError(errno, "unlink");
   return absl::OkStatus();
 }
 
@@ -265,6 +291,18 @@ absl::Status LogdexFs::DoRename(const RequestCaller& who, NodeId parent, const c
   if (StatusToErrno(from.status()) == EPERM) return from.status();
   if (!to.ok()) return to.status();
   if (!from.ok()) return from.status();
+  // rename(NAME, T) of a NAME shown for NAME.lz4 renames NAME.lz4 to T.lz4.
+  const std::string from_name = BackingName(parent, from->get(), name);
+  std::string to_name_buf = newname;
+  if (from_name != name) {
+    const std::optional<std::string> to_path = inodes_->PathOf(to->id());
+    if (!to_path || !compressed_.MayStandFor(*to_path, newname) || (flags & RENAME_EXCHANGE)) {
+      return PosixError(EXDEV, "a compressed log moves only to a log-file name");
+    }
+    to_name_buf += index::lz4_format::kSuffix;
+  }
+  name = from_name.c_str();
+  newname = to_name_buf.c_str();
   {
     AsCaller as(who.Get());
     if (!as.status().ok()) return as.status();

@@ -64,6 +64,25 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
   absl::StatusOr<NodeFd> node = Backing(id);
   if (!node.ok()) return node.status();
   if (node->type() == S_IFDIR) return PosixError(EISDIR, "open");
+  if (compressed_.IsCompressed(id)) {
+    // Decompressed bytes cannot be written (compressed_logs.h: EACCES; under
+    // -o ro, EROFS as for every file).
+    if (OpensForWriting(flags)) {
+      return config_.read_only ? PosixError(EROFS, "read-only mount")
+                               : PosixError(EACCES, "compressed logs are read-only");
+    }
+    UniqueFd fd;
+    {
+      AsCaller as(who.Get());  // the caller must be allowed to read the .lz4
+      if (!as.status().ok()) return as.status();
+      const std::string path = ProcFdPath(node->get());
+      fd = inodes_->OpenRetrying(
+          [&path] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK); });
+      if (!fd.valid()) return PosixError(errno, "open");
+    }
+    r.handle = compressed_.OpenHandle(std::move(fd));
+    return r;
+  }
   if (OpensForWriting(flags) && config_.read_only) return PosixError(EROFS, "read-only mount");
   UniqueFd fd;
   {
@@ -160,6 +179,7 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
   }
   if (!listed.ok()) return listed.status();
   for (DirEntry& e : *listed) {
+    if (path) e.name = compressed_.ShownAs(node->get(), *path, e.name);  // NAME.lz4 as NAME
     if (VirtualChild(id, e.name).has_value()) continue;  // hidden by a virtual node
     const bool shown = std::any_of(derived.begin(), derived.end(),
                                    [&e](const DirEntry& d) { return d.name == e.name; });

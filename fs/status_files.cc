@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "fs/compressed_logs.h"
 #include "fs/health.h"
 #include "index/json_string.h"
 #include "index/row.h"
@@ -258,13 +259,14 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"torn_tails\": %d,\n"
       "  \"torn_tail_bytes\": %d,\n"
       "  \"skipped\": {\"total\": %d, \"non_utf8_names\": %d, \"unreadable\": %d, "
-      "\"source_filtered\": %d},\n"
+      "\"source_filtered\": %d, \"lz4_damaged\": %d},\n"
       "  \"build_seconds\": %.6f,\n"
       "  \"known_nodes\": %d,\n"
       "  \"derived_nodes\": %d,\n"
       "  \"descriptors\": %s,\n"
       "  \"credentials\": \"%s\",\n"
       "  \"pi\": %s,\n"
+      "  \"compressed\": %s,\n"
       "  \"requests\": %s,\n"
       "  \"log\": %s,\n"
       "  \"mount_options\": %s\n"
@@ -273,8 +275,10 @@ std::string RenderStatusJson(const StatusInputs& in) {
       JsonString(c.mountpoint), ::getpid(), Rfc3339(in.mounted_at), JsonString(c.cache_dir),
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
-      st.skipped_source_filtered, st.build_seconds, in.nodes.nodes, in.derived_nodes, descriptors,
-      in.credentials, RenderPiStores(in),
+      st.skipped_source_filtered, st.skipped_lz4_damaged, st.build_seconds, in.nodes.nodes,
+      in.derived_nodes, descriptors, in.credentials, RenderPiStores(in),
+      RenderCompressedStatus(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
+                             index::Lz4Cache::Shared().block_budget()),
       in.requests != nullptr ? RequestsJson(*in.requests) : std::string("{}"), RenderLog(in),
       RenderOptions(c));
 }
@@ -396,6 +400,10 @@ std::string RenderMetricsProm(const StatusInputs& in) {
                         st.skipped_unreadable);
   absl::StrAppendFormat(&out, "logdex_skipped_files{reason=\"source_filtered\"} %d\n",
                         st.skipped_source_filtered);
+  absl::StrAppendFormat(&out, "logdex_skipped_files{reason=\"lz4_damaged\"} %d\n",
+                        st.skipped_lz4_damaged);
+  absl::StrAppend(&out, RenderCompressedMetrics(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
+                                                index::Lz4Cache::Shared().block_budget()));
   gauge("logdex_bytes_scanned", "Bytes of log files read by the last build.", "gauge");
   absl::StrAppendFormat(&out, "logdex_bytes_scanned %d\n", st.bytes_scanned);
   gauge("logdex_build_seconds", "Duration of the last index build.", "gauge");

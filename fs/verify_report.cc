@@ -78,6 +78,7 @@ std::string Summary(const VerifyCounts& c) {
   };
   add(c.of(FindingKind::kUnreadableFile), "unreadable file", "unreadable files", true);
   add(c.of(FindingKind::kUnreadableDir), "unreadable directory", "unreadable directories", true);
+  add(c.of(FindingKind::kDamagedLz4), "damaged lz4 file", "damaged lz4 files", true);
   add(c.pi_stores_drifted, "pi store drifted", "pi stores drifted", true);
   add(c.pi_stops_damage, "pi stop", "pi stops", true);
   add(c.of(FindingKind::kPiUnreadable), "pi store unreadable", "pi stores unreadable", true);
@@ -158,6 +159,11 @@ class TextReport : public VerifyReport {
       case FindingKind::kPiUnreadable:
         absl::StrAppend(&b, "pi store unreadable (", A(f.reason), "): not checked");
         break;
+      case FindingKind::kDamagedLz4:
+        absl::StrAppend(&b, "damaged lz4 (", A(f.reason), "): ",
+                        Plural(f.byte_length, "decompressed byte", "decompressed bytes"),
+                        " readable, checked; the rest not");
+        break;
     }
     b += '\n';
     out_->Maybe();
@@ -203,6 +209,9 @@ class JsonReport : public VerifyReport {
         absl::StrAppend(&b, ",\"reason\":", JsonText(f.reason));
         break;
       case FindingKind::kNonUtf8Name:
+        break;
+      case FindingKind::kDamagedLz4:
+        absl::StrAppend(&b, ",\"reason\":", JsonText(f.reason), ",\"readable_bytes\":", f.byte_length);
         break;
       case FindingKind::kPiUnreadable:
         absl::StrAppend(&b, ",\"store\":", JsonText(StorePath(*s)), ",\"reason\":", JsonText(f.reason));
@@ -276,6 +285,7 @@ class JsonReport : public VerifyReport {
                     ",\"vanished_files\":", c.of(FindingKind::kVanishedFile),
                     ",\"unreadable_dirs\":", c.of(FindingKind::kUnreadableDir),
                     ",\"non_utf8_names\":", c.of(FindingKind::kNonUtf8Name),
+                    ",\"damaged_lz4_files\":", c.of(FindingKind::kDamagedLz4),
                     ",\"pi_stores\":", c.pi_stores, ",\"pi_stores_drifted\":", c.pi_stores_drifted,
                     ",\"pi_stores_unreadable\":", c.of(FindingKind::kPiUnreadable),
                     ",\"pi_stops\":", c.pi_stops, ",\"pi_stops_damage\":", c.pi_stops_damage);

@@ -11,6 +11,7 @@ void BuildStats::Add(const BuildStats& o) {
   skipped_non_utf8_names += o.skipped_non_utf8_names;
   skipped_unreadable += o.skipped_unreadable;
   skipped_source_filtered += o.skipped_source_filtered;
+  skipped_lz4_damaged += o.skipped_lz4_damaged;
   for (int s = 0; s < kSourceCount; ++s) {
     rows[s][0] += o.rows[s][0];
     rows[s][1] += o.rows[s][1];
@@ -28,6 +29,7 @@ void BuildStats::Subtract(const BuildStats& o) {
   skipped_non_utf8_names -= o.skipped_non_utf8_names;
   skipped_unreadable -= o.skipped_unreadable;
   skipped_source_filtered -= o.skipped_source_filtered;
+  skipped_lz4_damaged -= o.skipped_lz4_damaged;
   for (int s = 0; s < kSourceCount; ++s) {
     rows[s][0] -= o.rows[s][0];
     rows[s][1] -= o.rows[s][1];

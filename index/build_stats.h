@@ -20,13 +20,17 @@ struct BuildStats {
   uint64_t skipped_non_utf8_names = 0;   // path is not valid UTF-8
   uint64_t skipped_unreadable = 0;       // open/read failed (file or directory)
   uint64_t skipped_source_filtered = 0;  // log file whose source is not in sources=
+  // A NAME.lz4 that is damaged (bad checksum, cut short, not LZ4): its
+  // readable prefix is indexed, the rest is not (index/lz4_map.h).
+  uint64_t skipped_lz4_damaged = 0;
   // rows[source][0] = active rows, rows[source][1] = corrupt rows.
   std::array<std::array<uint64_t, 2>, kSourceCount> rows = {};
   std::array<uint64_t, kFrameErrorCount> errors = {};  // corrupt rows by error
   double build_seconds = 0;
 
   uint64_t skipped_files() const {
-    return skipped_non_utf8_names + skipped_unreadable + skipped_source_filtered;
+    return skipped_non_utf8_names + skipped_unreadable + skipped_source_filtered +
+           skipped_lz4_damaged;
   }
   void Add(const BuildStats& o);
   // Undoes Add(o) for the counts (not build_seconds).

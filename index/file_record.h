@@ -8,6 +8,7 @@
 
 #include "index/build_stats.h"
 #include "index/file_scan.h"
+#include "index/lz4_map.h"
 #include "index/row.h"
 
 namespace logdex::index {
@@ -29,6 +30,8 @@ struct FileRecord {
   // Rescan from scratch at the next update (its cached rows failed a check).
   bool suspect = false;
   BuildStats stats;           // this file's share of the index's counts
+  // Read from a damaged NAME.lz4: where its readable prefix (size) ends, why.
+  std::optional<Lz4Damage> lz4_damage;
 };
 
 }  // namespace logdex::index

@@ -1,11 +1,10 @@
 #include "index/file_scan.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <cerrno>
+#include <memory>
 
-#include "absl/cleanup/cleanup.h"
 #include "index/exhaustion.h"
+#include "index/log_bytes.h"
 
 namespace logdex::index {
 namespace {
@@ -62,18 +61,22 @@ FileScan ScanFile(int root_fd, const std::string& rel, uint64_t start, const Sca
   FileScan scan;
   scan.consumed_to = start;
   scan.size = start;
-  const int fd = openat(root_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
+  const std::unique_ptr<LogBytes> bytes = OpenLogBytes(root_fd, rel);
+  if (bytes == nullptr) {
     scan.exhausted = IsExhaustion(errno);
     return scan;
   }
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return scan;
-  scan.ino = st.st_ino;
-  scan.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  const LogStat st = bytes->Stat();
+  if (!st.regular) return scan;
+  scan.ino = st.ino;
+  scan.mtime_ns = st.mtime_ns;
+  if (const Lz4Map* map = bytes->lz4_map()) {
+    scan.compressed = true;
+    scan.lz4_damage = map->damage();
+    if (map->damage()) scan.stats.skipped_lz4_damaged = 1;
+  }
   RowSinkAdapter sink(options, maker, tools, rows, &scan);
-  const absl::StatusOr<ReadEnd> end = reader.Read(fd, start, &sink);
+  const absl::StatusOr<ReadEnd> end = reader.Read(*bytes, start, &sink);
   if (!end.ok()) return scan;  // rows delivered so far stay; the file counts as unreadable
   scan.readable = true;
   scan.consumed_to = end->consumed_to;

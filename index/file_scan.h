@@ -10,6 +10,7 @@
 
 #include "index/build_stats.h"
 #include "index/frame_reader.h"
+#include "index/lz4_map.h"
 #include "index/row.h"
 #include "index/row_maker.h"
 #include "index/scan_options.h"
@@ -45,6 +46,10 @@ struct FileScan {
   uint64_t size = 0;        // bytes seen: consumed_to + torn tail
   std::optional<FrameRef> first_frame;  // first frame at or after `start`
   std::optional<FrameRef> last_frame;
+  // Read from a backing NAME.lz4 (decompressed; offsets are into those bytes).
+  bool compressed = false;
+  // For a compressed file: where its readable prefix ends and why.
+  std::optional<Lz4Damage> lz4_damage;
 };
 
 // Scans root_fd/rel from `start` (0, or a previous consumed_to) through

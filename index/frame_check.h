@@ -7,12 +7,13 @@
 #include <string>
 
 #include "index/file_scan.h"
+#include "index/log_bytes.h"
 
 namespace logdex::index {
 
-// True if fd holds `frame.length` bytes at `frame.offset` whose CRC-32C is
+// True if `bytes` (a plain file or a decompressed .lz4) holds `frame.length` bytes at `frame.offset` whose CRC-32C is
 // `frame.crc32c`. Reads through `buf` (reused) in bounded pieces.
-bool FrameMatches(int fd, const FrameRef& frame, std::string* buf);
+bool FrameMatches(LogBytes& bytes, const FrameRef& frame, std::string* buf);
 
 }  // namespace logdex::index
 

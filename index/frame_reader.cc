@@ -11,6 +11,7 @@
 #include "index/file_io.h"
 #include "index/frame_splitter.h"
 #include "index/json_validator.h"
+#include "index/log_bytes.h"
 #include "index/row.h"
 
 namespace logdex::index {
@@ -23,6 +24,17 @@ constexpr size_t kKeepBuffer = size_t{16} << 20;
 }  // namespace
 
 absl::StatusOr<ReadEnd> FrameReader::Read(int fd, uint64_t start, FrameSink* sink) {
+  return ReadWith([fd](char* dst, size_t n, uint64_t at) { return PreadFull(fd, dst, n, at); }, start,
+                  sink);
+}
+
+absl::StatusOr<ReadEnd> FrameReader::Read(LogBytes& bytes, uint64_t start, FrameSink* sink) {
+  return ReadWith([&bytes](char* dst, size_t n, uint64_t at) { return bytes.Pread(dst, n, at); },
+                  start, sink);
+}
+
+template <typename PreadFn>
+absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink) {
   ReadEnd end;
   uint64_t base = start;  // file offset of buf_[0]
   size_t have = 0;        // valid bytes in buf_
@@ -56,7 +68,7 @@ absl::StatusOr<ReadEnd> FrameReader::Read(int fd, uint64_t start, FrameSink* sin
     }
     char* dst = streaming ? buf_.data() : buf_.data() + have;
     const uint64_t at = streaming ? base + long_len : base + have;
-    const ssize_t n = PreadFull(fd, dst, kChunk, at);
+    const ssize_t n = pread(dst, kChunk, at);
     if (n < 0) {
       return absl::ErrnoToStatus(errno, absl::StrFormat("read at offset %d", at));
     }

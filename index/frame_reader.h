@@ -14,6 +14,8 @@
 
 namespace logdex::index {
 
+class LogBytes;
+
 class FrameSink {
  public:
   virtual ~FrameSink() = default;
@@ -37,8 +39,14 @@ class FrameReader {
   // Reads fd (a regular file) from `start` to EOF. Errors only on read(2)
   // failure; frames delivered before it stay delivered.
   absl::StatusOr<ReadEnd> Read(int fd, uint64_t start, FrameSink* sink);
+  // The same through a LogBytes (log_bytes.h): a plain file or a
+  // decompressed .lz4, whose offsets are those of the decompressed bytes.
+  absl::StatusOr<ReadEnd> Read(LogBytes& bytes, uint64_t start, FrameSink* sink);
 
  private:
+  template <typename PreadFn>
+  absl::StatusOr<ReadEnd> ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink);
+
   std::string buf_;
 };
 

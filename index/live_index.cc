@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "index/frame_check.h"
+#include "index/log_bytes.h"
 #include "index/log_tree.h"
 #include "index/parallel_scan.h"
 
@@ -71,10 +72,6 @@ void ReportScan(ProblemSink* sink, const std::string& rel, const FileScan& scan,
 // at 32 rows, 55 us at 128; appended rows then take ~45 bytes, not ~200).
 constexpr uint64_t kMaxExtendedRunRows = kCheckpointRows;
 
-int64_t MtimeNs(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-}
-
 // Counts of a file as a whole after a scan of (part of) it.
 void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
   if (from_start) rec.stats = BuildStats();
@@ -91,10 +88,12 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
   st.log_files = rec.indexed ? 1 : 0;
   st.skipped_source_filtered = rec.indexed ? 0 : 1;
   st.skipped_unreadable = scan.readable ? 0 : 1;
+  st.skipped_lz4_damaged = scan.stats.skipped_lz4_damaged;
   rec.ino = scan.readable ? scan.ino : 0;
   rec.mtime_ns = scan.mtime_ns;
   rec.consumed_to = scan.consumed_to;
   rec.size = scan.size;
+  rec.lz4_damage = scan.lz4_damage;
   if (from_start || !rec.first_frame) rec.first_frame = scan.first_frame;
   if (scan.last_frame) rec.last_frame = scan.last_frame;
   if (!rec.indexed) {  // its rows are not in the index
@@ -184,7 +183,9 @@ absl::Status LiveIndex::Build() {
       },
       [&](size_t i, FileScanResult r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
         files_done_.fetch_add(1);
-        bytes_done_.fetch_add(r.scan.stats.bytes_scanned);
+        // A NAME.lz4 counts its compressed bytes, as bytes_total does (its
+        // decompressed size is not known before it is read).
+        bytes_done_.fetch_add(tree->files[i].compressed ? tree->files[i].size : r.scan.stats.bytes_scanned);
         if (r.scan.exhausted) {  // added at the end once it can be opened
           RetryLater(tree->files[i].rel_path);
           return;
@@ -302,8 +303,11 @@ IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
   return u;
 }
 
-bool LiveIndex::UpdatePath(const std::string& rel) {
-  if (rel.empty()) return UpdateSubtree("");
+bool LiveIndex::UpdatePath(const std::string& path) {
+  if (path.empty()) return UpdateSubtree("");
+  // A change to NAME.lz4 is a change to the log file NAME it may stand for.
+  const std::string rel =
+      IsCompressedLogName(path) ? std::string(ShownName(path)) : path;
   struct stat st;
   if (fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
     return UpdateSubtree(rel);
@@ -338,7 +342,7 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
       // The walk's own stat shows most files unchanged: no more syscalls.
       const auto known = files_.find(f.rel_path);
       const bool unchanged = known != files_.end() && !known->second.suspect &&
-                             known->second.ino != 0 && known->second.ino == f.ino &&
+                             !f.compressed && known->second.ino != 0 && known->second.ino == f.ino &&
                              known->second.size == f.size && known->second.mtime_ns == f.mtime_ns;
       if (!unchanged) regen |= UpdateFile(f.rel_path);
       seen.push_back(std::move(f.rel_path));
@@ -368,19 +372,16 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
 
 bool LiveIndex::UpdateFile(const std::string& rel) {
   const auto known = files_.find(rel);
-  int fd = -1;
+  std::unique_ptr<LogBytes> bytes;
   if (IsIndexablePath(root_fd_, rel)) {
-    fd = openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    bytes = OpenLogBytes(root_fd_, rel);  // rel itself, or its NAME.lz4 decompressed
+    if (bytes == nullptr && IsExhaustion(errno)) {
+      RetryLater(rel);  // keeps its rows; it is not known to have changed
+      return false;
+    }
   }
-  absl::Cleanup close_fd = [fd] {
-    if (fd >= 0) close(fd);
-  };
-  if (fd < 0 && IsExhaustion(errno)) {
-    RetryLater(rel);  // keeps its rows; it is not known to have changed
-    return false;
-  }
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  const LogStat st = bytes != nullptr ? bytes->Stat() : LogStat();
+  if (!st.regular) {
     if (known == files_.end()) return false;
     RemoveFile(rel);
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kRemoved);
@@ -397,16 +398,25 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
     return false;  // a new file's rows go at the end
   }
   FileRecord& rec = known->second;
-  const bool same_file = rec.ino != 0 && rec.ino == st.st_ino;
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  if (same_file && !rec.suspect && size == rec.size && MtimeNs(st) == rec.mtime_ns) return false;
+  // For a NAME.lz4, ino and mtime are the .lz4's and size the decompressed
+  // bytes readable now: a rewritten .lz4 (a new inode, a new mtime) is
+  // checked like a rewritten plain file, frames first.
+  if (const Lz4Map* map = bytes->lz4_map()) {
+    // Known from the map whether or not the file is scanned again (a record
+    // restored from the cache does not carry it).
+    rec.lz4_damage = map->damage();
+    rec.stats.skipped_lz4_damaged = map->damage() ? 1 : 0;
+  }
+  const bool same_file = rec.ino != 0 && rec.ino == st.ino;
+  const uint64_t size = st.size;
+  if (same_file && !rec.suspect && size == rec.size && st.mtime_ns == rec.mtime_ns) return false;
   bool rewritten = !same_file || rec.suspect || size < rec.consumed_to;
   if (!rewritten) {
     // Changed: an append keeps the frames already indexed. Check the first
     // and last; when the size did not change, check every row.
-    rewritten = (rec.first_frame && !FrameMatches(fd, *rec.first_frame, &check_buf_)) ||
-                (rec.last_frame && !FrameMatches(fd, *rec.last_frame, &check_buf_)) ||
-                (size == rec.size && !RowsIntact(fd, rec.store_id));
+    rewritten = (rec.first_frame && !FrameMatches(*bytes, *rec.first_frame, &check_buf_)) ||
+                (rec.last_frame && !FrameMatches(*bytes, *rec.last_frame, &check_buf_)) ||
+                (size == rec.size && !RowsIntact(*bytes, rec.store_id));
   }
   if (rewritten) {
     // Rows of the old contents vanish with the old store id at regeneration.
@@ -444,13 +454,13 @@ bool LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
   return true;
 }
 
-bool LiveIndex::RowsIntact(int fd, uint32_t store_id) {
+bool LiveIndex::RowsIntact(LogBytes& bytes, uint32_t store_id) {
   for (const auto& run : current_->Runs()) {
     if (run->file_id != store_id) continue;
     RunDecoder dec(*run, 0);
     RowView row;
     while (dec.Next(&row)) {
-      if (!FrameMatches(fd, {row.byte_offset, row.byte_length, row.crc32c}, &check_buf_)) return false;
+      if (!FrameMatches(bytes, {row.byte_offset, row.byte_length, row.crc32c}, &check_buf_)) return false;
     }
   }
   return true;
@@ -512,6 +522,15 @@ void LiveIndex::PublishStats() {
   total.build_seconds = build_seconds_;
   absl::MutexLock lock(&stats_mu_);
   stats_ = total;
+}
+
+std::vector<Lz4DamagedFile> LiveIndex::Lz4Damaged() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<Lz4DamagedFile> out;
+  for (const auto& [path, rec] : files_) {
+    if (rec.lz4_damage) out.push_back({path, *rec.lz4_damage, rec.size});
+  }
+  return out;
 }
 
 std::shared_ptr<const IndexVersion> LiveIndex::Current() const {

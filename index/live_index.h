@@ -45,6 +45,7 @@
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
+#include "index/log_bytes.h"
 #include "index/index_version.h"
 #include "index/problem_sink.h"
 #include "index/row_maker.h"
@@ -100,6 +101,14 @@ class ChangeListener {
   virtual void OnChanges(const ChangeFeed& feed) = 0;
 };
 
+// A log file read from a damaged NAME.lz4 (index/lz4_map.h): what status
+// lists.
+struct Lz4DamagedFile {
+  std::string rel_path;     // NAME, as shown and indexed
+  Lz4Damage damage;         // why, and where in NAME.lz4
+  uint64_t readable_bytes;  // the decompressed prefix shown and indexed
+};
+
 // A consistent copy of the index for saving: files in store-id order (a
 // run's file_id is a position in `files`), runs in index order.
 struct IndexSnapshot {
@@ -147,6 +156,8 @@ class LiveIndex {
   ResourceReport Resources() const;
 
   BuildStats Stats() const;
+  // Log files read from damaged .lz4 files, in canonical order.
+  std::vector<Lz4DamagedFile> Lz4Damaged() const;
   BuildProgress Progress() const;
   IndexSnapshot Snapshot() const;
   // Bumped by every change; a saver compares it with the last saved one.
@@ -168,7 +179,7 @@ class LiveIndex {
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
   bool ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool RowsIntact(int fd, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
   void Publish(RowStore store) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

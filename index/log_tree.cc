@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "index/exhaustion.h"
+#include "index/log_bytes.h"
 #include "index/pi_offsets_format.h"
 #include "index/utf8.h"
 
@@ -119,14 +120,27 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
         pending.push_back(dir.rel + std::string(name) + "/");
         continue;
       }
-      if (type != DT_REG || !have_stat || !IsLogFileName(name)) continue;
-      std::string rel = dir.rel + std::string(name);
+      if (type != DT_REG || !have_stat) continue;
+      bool compressed = false;
+      std::string_view shown = name;
+      if (IsCompressedLogName(name)) {
+        // NAME.lz4 stands for NAME unless a real NAME (of any type) is there.
+        shown = ShownName(name);
+        struct stat real;
+        if (fstatat(dir.fd, std::string(shown).c_str(), &real, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
+          continue;
+        }
+        compressed = true;
+      } else if (!IsLogFileName(name)) {
+        continue;
+      }
+      std::string rel = dir.rel + std::string(shown);
       if (!IsValidUtf8(rel)) {
         ++tree.non_utf8_paths;
         continue;
       }
       if (!IsIndexablePath(root_fd, rel)) continue;
-      tree.files.push_back({std::move(rel), static_cast<uint64_t>(st.st_size),
+      tree.files.push_back({std::move(rel), compressed, static_cast<uint64_t>(st.st_size),
                             static_cast<uint64_t>(st.st_ino),
                             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
                                 st.st_mtim.tv_nsec});

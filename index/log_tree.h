@@ -1,7 +1,9 @@
 // Which files of a log dir are log files (SPEC §1), in canonical order.
 //
 // Walks the tree without following symlinks. A log file is a regular file
-// whose name ends in .jsonl, .ndjson or .seg, except: the root's own
+// whose name ends in .jsonl, .ndjson or .seg, or one named NAME.lz4 for such
+// a NAME when no entry NAME exists beside it (listed as NAME, compressed),
+// except: the root's own
 // index.ndjson and anything under the root's .logdex (hidden by the virtual
 // ones), and a pi store's index/offsets.jsonl (a directory `index` beside a
 // directory `segments`). Paths that are not valid UTF-8 are counted, not
@@ -22,7 +24,11 @@ namespace logdex::index {
 
 struct LogFile {
   std::string rel_path;  // '/'-separated, valid UTF-8
-  // As seen when listed.
+  // Its bytes are those of rel_path + ".lz4", decompressed (SPEC §7;
+  // index/log_bytes.h opens either kind).
+  bool compressed = false;
+  // As seen when listed (of the .lz4 file when compressed: its size is then
+  // the compressed size, not what the log file holds).
   uint64_t size = 0;
   uint64_t ino = 0;
   int64_t mtime_ns = 0;

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <memory>
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/mutex.h"
 #include "index/crc32c.h"
 #include "index/json_string.h"
+#include "index/log_bytes.h"
 #include "index/row_format.h"
 
 namespace logdex::recovery {
@@ -20,12 +22,13 @@ namespace {
 constexpr size_t kPiece = size_t{1} << 20;
 
 // Reads a file forward through one buffer, for rows in increasing offsets.
-// One per thread: the buffer is reused from file to file.
+// One per thread: the buffer is reused from file to file. Reads through
+// index::LogBytes, so a NAME.lz4 is checked in its decompressed bytes.
 class SequentialCrc {
  public:
   SequentialCrc() : buf_(kPiece, '\0') {}
-  void Reset(int fd) {
-    fd_ = fd;
+  void Reset(index::LogBytes* bytes) {
+    bytes_ = bytes;
     start_ = end_ = 0;
   }
 
@@ -34,10 +37,7 @@ class SequentialCrc {
     uint32_t c = 0;
     while (length > 0) {
       if (offset < start_ || offset >= end_) {
-        ssize_t n;
-        do {
-          n = pread(fd_, buf_.data(), buf_.size(), static_cast<off_t>(offset));
-        } while (n < 0 && errno == EINTR);
+        const ssize_t n = bytes_ == nullptr ? -1 : bytes_->Pread(buf_.data(), buf_.size(), offset);
         if (n <= 0) return false;
         start_ = offset;
         end_ = offset + static_cast<uint64_t>(n);
@@ -54,7 +54,7 @@ class SequentialCrc {
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
-  int fd_ = -1;
+  index::LogBytes* bytes_ = nullptr;
   std::string buf_;
   uint64_t start_ = 0, end_ = 0;
   uint64_t bytes_read_ = 0;
@@ -93,14 +93,10 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
         f.inconsistent = true;
         continue;
       }
-      const int fd = root_fd < 0 || !check_bytes
-                         ? -1
-                         : openat(root_fd, saved.files[run.file_id].rel_path.c_str(),
-                                          O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-      absl::Cleanup close_fd = [fd] {
-        if (fd >= 0) close(fd);
-      };
-      reader.Reset(fd);
+      const std::unique_ptr<index::LogBytes> log_bytes =
+          root_fd < 0 || !check_bytes ? nullptr
+                                      : index::OpenLogBytes(root_fd, saved.files[run.file_id].rel_path);
+      reader.Reset(log_bytes.get());
       const uint64_t read_before = reader.bytes_read();
       index::RunDecoder dec(run, 0);
       index::RowView row;
@@ -124,7 +120,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
         uint32_t crc = 0;
         if (check_bytes) {
           checked.fetch_add(1);
-          if (fd < 0 || !reader.Crc(row.byte_offset, row.byte_length, &crc) || crc != row.crc32c) {
+          if (log_bytes == nullptr || !reader.Crc(row.byte_offset, row.byte_length, &crc) || crc != row.crc32c) {
             f.ok = false;
             ++f.rows_bad;
           }

@@ -17,6 +17,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "index/lz4_format.h"
 #include "index/file_scan.h"
 #include "index/log_tree.h"
 #include "index/parallel_scan.h"
@@ -81,6 +82,16 @@ class Emitter {
       ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     for (const HeldFrame& h : held) ReportFrameLocked(rel, h);
+    if (scan.lz4_damage) {
+      // Reported against the .lz4 file, whose offset it is: the frames of
+      // its readable prefix were checked like any log file's.
+      const std::string backing = std::string(rel) + std::string(index::lz4_format::kSuffix);
+      Finding f = MakeFinding(FindingKind::kDamagedLz4, true, backing);
+      f.byte_offset = scan.lz4_damage->compressed_offset;
+      f.byte_length = scan.size;
+      f.reason = scan.lz4_damage->reason;
+      ReportLocked(f);
+    }
     if (scan.readable && scan.stats.torn_tails > 0) {
       Finding f = MakeFinding(FindingKind::kTornTail, false, rel);
       f.byte_offset = scan.consumed_to;
@@ -189,6 +200,7 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kPiDrift: return "pi_drift";
     case FindingKind::kPiStop: return "pi_stop";
     case FindingKind::kPiUnreadable: return "pi_unreadable";
+    case FindingKind::kDamagedLz4: return "damaged_lz4";
   }
   return "corrupt_frame";
 }

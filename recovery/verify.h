@@ -50,11 +50,13 @@ enum class FindingKind : uint8_t {
   kPiDrift,         // a pi store's offsets.jsonl differs from pi's rebuild    damage
   kPiStop,          // pi's rebuild would stop at a line of a segment          PiStop::damage
   kPiUnreadable,    // a pi store whose segments or offsets.jsonl cannot be read  damage
+  kDamagedLz4,      // a NAME.lz4 readable only up to some point (index/lz4_map.h)  damage
 };
-inline constexpr int kFindingKindCount = 9;
+inline constexpr int kFindingKindCount = 10;
 
 // "corrupt_frame", "torn_tail", "unreadable_file", "vanished_file",
-// "unreadable_dir", "non_utf8_name", "pi_drift", "pi_stop", "pi_unreadable".
+// "unreadable_dir", "non_utf8_name", "pi_drift", "pi_stop", "pi_unreadable",
+// "damaged_lz4".
 std::string_view FindingKindName(FindingKind kind);
 
 // The backing index/offsets.jsonl of a pi store.
@@ -85,19 +87,22 @@ struct Finding {
   bool damage = false;
   // Relative to the log dir, '/'-separated: the log file, the directory
   // (kUnreadableDir), the raw path bytes (kNonUtf8Name: not valid UTF-8), the
-  // store's offsets.jsonl (kPiDrift), segment (kPiStop), or what could not be
-  // read (kPiUnreadable).
+  // store's offsets.jsonl (kPiDrift), segment (kPiStop), what could not be
+  // read (kPiUnreadable), or the backing NAME.lz4 file (kDamagedLz4).
   std::string_view file;
   // Where in `file`: the frame (kCorruptFrame), the first torn byte
-  // (kTornTail), where reading stopped (kUnreadableFile, when some was read),
+  // (kTornTail), where reading stopped (kUnreadableFile, when some was read;
+  // kDamagedLz4: the offset of the damage in the compressed file),
   // the first byte that differs (kPiDrift, when known), the line pi stops at
   // (kPiStop); nullopt otherwise.
   std::optional<uint64_t> byte_offset;
-  uint64_t byte_length = 0;  // the frame (kCorruptFrame) or torn tail (kTornTail)
+  // The frame (kCorruptFrame), torn tail (kTornTail), or the readable
+  // decompressed prefix (kDamagedLz4).
+  uint64_t byte_length = 0;
   uint32_t crc32c = 0;       // kCorruptFrame: of the frame's bytes, as its row says
   index::FrameError error = index::FrameError::kNone;  // kCorruptFrame
   index::Source source = index::Source::kJsonl;        // kCorruptFrame: as its row says
-  std::string_view reason;  // kUnreadable*, kVanishedFile, kPiUnreadable: why
+  std::string_view reason;  // kUnreadable*, kVanishedFile, kPiUnreadable, kDamagedLz4: why
   const PiStoreCheck* store = nullptr;  // kPi*: the store
 };
 

@@ -13,6 +13,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "index/exhaustion.h"
+#include "index/log_bytes.h"
 #include "index/log_tree.h"
 #include "index/utf8.h"
 
@@ -67,7 +68,8 @@ void FindSkippedPaths(int root_fd, std::vector<SkippedPath>* out) {
       const std::string child = index::JoinRelPath(rel, name);
       if (S_ISDIR(st.st_mode)) {
         if (!(rel.empty() && name == ".logdex")) pending.push_back(child);
-      } else if (S_ISREG(st.st_mode) && index::IsLogFileName(name) &&
+      } else if (S_ISREG(st.st_mode) &&
+                 (index::IsLogFileName(name) || index::IsCompressedLogName(name)) &&
                  !index::IsValidUtf8(child)) {
         out->push_back({FindingKind::kNonUtf8Name, child, ""});
       }
