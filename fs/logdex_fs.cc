@@ -94,7 +94,7 @@ void LogdexFs::WatchProblems() {
   in.descriptor_limit = limit_;
   std::vector<recovery::PiViews::StoreReport> stores;
   if (index_.is_open()) stores = index_.pi_views().Report();
-  problems_.Update(ActiveWarnings(in, absl::Now()), stores);
+  problems_.Update(ActiveWarnings(in, absl::Now()), stores, in.index.lz4_damaged);
 }
 
 void LogdexFs::ReportEio(RequestOp op, uint64_t ino) {

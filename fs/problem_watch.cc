@@ -15,7 +15,8 @@ bool LoggedElsewhere(const std::string& kind) { return kind == "index" || kind =
 }  // namespace
 
 void ProblemWatch::Update(const std::vector<Warning>& warnings,
-                          const std::vector<recovery::PiViews::StoreReport>& stores) {
+                          const std::vector<recovery::PiViews::StoreReport>& stores,
+                          const std::vector<index::Lz4DamagedFile>& lz4_damaged) {
   {
     absl::MutexLock lock(&mu_);
     std::set<std::string> now;
@@ -47,6 +48,15 @@ void ProblemWatch::Update(const std::vector<Warning>& warnings,
                         "%d rows before it",
                         store, r.stop.segment, r.stop.byte_offset, A(reason), A(action),
                         r.rows));
+  }
+  for (const index::Lz4DamagedFile& f : lz4_damaged) {
+    log_->LogOnce(DaemonLog::Level::kWarning,
+                  ProblemKey("lz4_damaged", f.rel_path,
+                             absl::StrCat(f.damage.compressed_offset, ":", f.damage.reason)),
+                  absl::StrFormat("file %s.lz4: damaged lz4 at byte %d (%s); %s shows and indexes "
+                                  "its first %d decompressed bytes",
+                                  f.rel_path, f.damage.compressed_offset, f.damage.reason,
+                                  f.rel_path, f.readable_bytes));
   }
 }
 

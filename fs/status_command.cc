@@ -105,10 +105,13 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   line("torn tails", absl::StrFormat("%s (%s bytes; a writer may be mid-append)",
                                      N(st.Uint("/torn_tails")), N(st.Uint("/torn_tail_bytes"))));
   const uint64_t unreadable = st.Uint("/skipped/unreadable").value_or(0);
-  line("skipped", absl::StrFormat("%s files (non-UTF-8 names %s, unreadable %s, not in sources %s)",
-                                  N(st.Uint("/skipped/total")), N(st.Uint("/skipped/non_utf8_names")),
-                                  N(st.Uint("/skipped/unreadable")),
-                                  N(st.Uint("/skipped/source_filtered"))));
+  const uint64_t lz4_damaged = st.Uint("/skipped/lz4_damaged").value_or(0);
+  line("skipped", absl::StrFormat(
+                      "%s files (non-UTF-8 names %s, unreadable %s, not in sources %s, "
+                      "damaged .lz4 %s)",
+                      N(st.Uint("/skipped/total")), N(st.Uint("/skipped/non_utf8_names")),
+                      N(st.Uint("/skipped/unreadable")), N(st.Uint("/skipped/source_filtered")),
+                      N(st.Uint("/skipped/lz4_damaged"))));
 
   std::string cache = S(st.String("/cache/start"));
   if (!st.String("/cache/start")) cache = "not opened yet";
@@ -150,6 +153,9 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
   std::vector<std::string> damage;
   if (corrupt > 0) damage.push_back(absl::StrFormat("%d corrupt row%s", corrupt, corrupt == 1 ? "" : "s"));
   if (unreadable > 0) damage.push_back(absl::StrFormat("%d unreadable file%s", unreadable, unreadable == 1 ? "" : "s"));
+  if (lz4_damaged > 0) {
+    damage.push_back(absl::StrFormat("%d damaged .lz4 file%s", lz4_damaged, lz4_damaged == 1 ? "" : "s"));
+  }
   if (drifted > 0) damage.push_back(absl::StrFormat("%d pi store%s drifted", drifted, drifted == 1 ? "" : "s"));
   if (pi_damaged > 0) damage.push_back(absl::StrFormat("%d pi store%s stopped by damage", pi_damaged, pi_damaged == 1 ? "" : "s"));
   if (warnings > 0) damage.push_back(absl::StrFormat("%d warning%s", warnings, warnings == 1 ? "" : "s"));

@@ -3,9 +3,11 @@
 # one that is not LZ4 at all: each shows as NAME with st_size its readable prefix (the bytes
 # `lz4 -d` writes before it stops), reads give exactly those bytes, index.ndjson holds the rows of
 # that prefix, status.json lists each (file, reason, readable bytes) and counts it as skipped,
-# and logdex verify reports each as damage with its file and offset. The index is never EIO.
+# the daemon's log has one line for each (file and offset), and logdex verify reports each as
+# damage with its file and offset. The index is never EIO.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_lz4.sh"
+. "$(dirname "$0")/lib_log.sh"
 
 logdir=$(make_dir logs)
 mnt=$(make_dir mnt)
@@ -30,7 +32,7 @@ cp "$logdir/ok.jsonl" "$plain/"
 cut_bytes=$(stat -c %s "$plain/cut.jsonl")
 [ "$cut_bytes" -gt 0 ] && [ "$cut_bytes" -lt "$(stat -c %s "$TEST_DIR/src.jsonl")" ] || fail "lz4 -d of the cut file gave $cut_bytes bytes"
 
-mount_logdex "$logdir" "$mnt"
+mount_logdex "$logdir" "$mnt" -o "log=$TEST_DIR/daemon.log"
 for n in cut badsum garbage notlz4; do
   assert_eq "$(stat -c %s "$plain/$n.jsonl")" "$(on_mount stat -c %s "$mnt/$n.jsonl")" "st_size of $n.jsonl"
   on_mount cat "$mnt/$n.jsonl" >"$TEST_DIR/m" || fail "cat of $n.jsonl failed"
@@ -59,6 +61,13 @@ assert "bad block" in by["badsum.jsonl"]["reason"], by["badsum.jsonl"]
 assert s["skipped"]["lz4_damaged"] == 4, s["skipped"]
 assert s["log_files"] == 5, s["log_files"]
 PY
+
+# One log line per damaged file (the refresher looks about once a second), none twice.
+wait_for_line "$TEST_DIR/daemon.log" 'file cut\.jsonl\.lz4: damaged lz4 at byte [0-9]+ \(truncated mid-block\)' "the cut file's log line"
+wait_for_line "$TEST_DIR/daemon.log" 'file notlz4\.jsonl\.lz4: damaged lz4 at byte 0 \(not an LZ4 file\)' "the non-LZ4 file's log line"
+on_mount cat "$mnt/index.ndjson" >/dev/null
+sleep 1.5  # two more refresher rounds: still one line each
+assert_eq 4 "$(count_lines "$TEST_DIR/daemon.log" 'damaged lz4 at byte')" "log lines of damaged .lz4 files"
 
 rc=0
 "$LOGDEX" verify "$logdir" >"$TEST_DIR/verify.txt" 2>&1 || rc=$?

@@ -1,5 +1,6 @@
 // Conditions of now as log events of their changes (fs/problem_watch.h): a
-// warning logs when it starts and when it clears, a pi store's stop once.
+// warning logs when it starts and when it clears, a pi store's stop once, a
+// damaged .lz4 once per distinct damage.
 #include "fs/problem_watch.h"
 
 #include <memory>
@@ -59,38 +60,52 @@ class ProblemWatchTest : public ::testing::Test {
 };
 
 TEST_F(ProblemWatchTest, AWarningIsLoggedWhenItStartsAndWhenItClearsNotWhileItLasts) {
-  watch_->Update({}, {});
+  watch_->Update({}, {}, {});
   EXPECT_THAT(NewMessages(), IsEmpty());
-  watch_->Update({W("descriptors")}, {});
+  watch_->Update({W("descriptors")}, {}, {});
   EXPECT_THAT(NewMessages(), ElementsAre("warning: warning descriptors started: descriptors is short"));
-  watch_->Update({W("descriptors")}, {});
-  watch_->Update({W("descriptors")}, {});
+  watch_->Update({W("descriptors")}, {}, {});
+  watch_->Update({W("descriptors")}, {}, {});
   EXPECT_THAT(NewMessages(), IsEmpty());
-  watch_->Update({}, {});
+  watch_->Update({}, {}, {});
   EXPECT_THAT(NewMessages(), ElementsAre("info: warning descriptors cleared"));
-  watch_->Update({W("descriptors")}, {});
+  watch_->Update({W("descriptors")}, {}, {});
   EXPECT_THAT(NewMessages(), ElementsAre("warning: warning descriptors started: descriptors is short"));
 }
 
 TEST_F(ProblemWatchTest, IndexAndCacheSaveWarningsAreLeftToWhereTheyHappen) {
-  watch_->Update({W("index"), W("cache_save")}, {});
-  watch_->Update({}, {});
+  watch_->Update({W("index"), W("cache_save")}, {}, {});
+  watch_->Update({}, {}, {});
   EXPECT_THAT(NewMessages(), IsEmpty());
 }
 
 TEST_F(ProblemWatchTest, APiStopIsLoggedOnceAndAnotherStopAgain) {
-  watch_->Update({}, {Stop("0000000000000001.seg", 120, true)});
+  watch_->Update({}, {Stop("0000000000000001.seg", 120, true)}, {});
   EXPECT_THAT(NewMessages(),
               ElementsAre("warning: pi store sessions/a.v2: offsets view stops at "
                           "0000000000000001.seg byte 120 (bad_frame, pi's rebuild: truncate); "
                           "7 rows before it"));
-  watch_->Update({}, {Stop("0000000000000001.seg", 120, true)});
+  watch_->Update({}, {Stop("0000000000000001.seg", 120, true)}, {});
   EXPECT_THAT(NewMessages(), IsEmpty());
-  watch_->Update({}, {Stop("0000000000000002.seg", 0, false)});
+  watch_->Update({}, {Stop("0000000000000002.seg", 0, false)}, {});
   const std::vector<std::string> m = NewMessages();
   ASSERT_EQ(m.size(), 1u);
   EXPECT_THAT(m[0], HasSubstr("info: pi store sessions/a.v2: offsets view stops at "
                               "0000000000000002.seg byte 0 (torn_tail"));
+}
+
+TEST_F(ProblemWatchTest, ADamagedLz4IsLoggedOnceWithItsOffsetAndAgainWhenItsDamageMoves) {
+  index::Lz4DamagedFile f{"old/x.jsonl", index::Lz4Damage{"truncated mid-block", 524307}, 1966080};
+  watch_->Update({}, {}, {f});
+  EXPECT_THAT(NewMessages(),
+              ElementsAre("warning: file old/x.jsonl.lz4: damaged lz4 at byte 524307 (truncated "
+                          "mid-block); old/x.jsonl shows and indexes its first 1966080 "
+                          "decompressed bytes"));
+  watch_->Update({}, {}, {f});
+  EXPECT_THAT(NewMessages(), IsEmpty());
+  f.damage.compressed_offset = 600000;  // the writer went on: a new place, a new line
+  watch_->Update({}, {}, {f});
+  EXPECT_THAT(NewMessages(), ElementsAre(HasSubstr("damaged lz4 at byte 600000")));
 }
 
 }  // namespace

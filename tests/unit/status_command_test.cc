@@ -44,7 +44,7 @@ constexpr char kHealthy[] = R"({
   "corrupt_by_error": {"json": 0, "oversized": 0},
   "torn_tails": 1,
   "torn_tail_bytes": 7,
-  "skipped": {"total": 0, "non_utf8_names": 0, "unreadable": 0, "source_filtered": 0},
+  "skipped": {"total": 0, "non_utf8_names": 0, "unreadable": 0, "source_filtered": 0, "lz4_damaged": 0},
   "pi": {"stores": 1, "pending": 0, "drifted": 0, "drift_by_kind": {"missing": 0, "stale": 0},
          "stopped": 0, "damaged": 0, "listed": []}
 }
@@ -97,6 +97,13 @@ TEST_F(StatusSummaryTest, UnreadableFilesAreDamage) {
   const std::string text = Summary(Replace(R"("unreadable": 0)", R"("unreadable": 1)"));
   EXPECT_EQ(code_, kStatusDamageOrWarnings);
   EXPECT_THAT(text, HasSubstr("verdict     1 unreadable file\n"));
+}
+
+TEST_F(StatusSummaryTest, DamagedLz4FilesAreDamage) {
+  const std::string text = Summary(Replace(R"("lz4_damaged": 0)", R"("lz4_damaged": 2)"));
+  EXPECT_EQ(code_, kStatusDamageOrWarnings);
+  EXPECT_THAT(text, HasSubstr("damaged .lz4 2)"));
+  EXPECT_THAT(text, HasSubstr("verdict     2 damaged .lz4 files\n"));
 }
 
 TEST_F(StatusSummaryTest, PiDriftAndDamagingStopsAreDamageButAHarmlessStopIsNot) {
