@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Verbs of the compressed-log tests (SPEC §7), on top of lib.sh. Inputs are made with the lz4 CLI.
 
-[ -n "$(command -v lz4)" ] || { echo "SKIP: the compressed-log tests need the lz4 command"; exit 77; }
+[ -n "$(command -v lz4)" ] || fail "the compressed-log tests need the lz4 command (scripts/install_deps.sh installs it)"
 
 # lz4_pack DIR FLAGS...: replaces every log file below DIR (but pi's index/offsets.jsonl) by
 # FILE.lz4 made with `lz4 FLAGS`.
