@@ -152,7 +152,9 @@ class Emitter {
 };
 
 // The rows of one log file, reduced to its corrupt frames (held until the
-// file's turn) and the bytes scanned (for the progress line).
+// file's turn) and the bytes scanned (for the progress line). The progress
+// counts listed bytes: a compressed log's rows measure decompressed bytes,
+// so its listed (.lz4) size is added at its end instead (progress nullptr).
 class FindingSink : public index::FileRows {
  public:
   FindingSink(size_t file, std::string_view rel, Emitter* emitter, VerifyProgress* progress)
@@ -257,7 +259,8 @@ absl::StatusOr<VerifyCounts> VerifyLogDir(const std::string& log_dir,
   index::ScanFiles(
       log_dir, tree->files, scan_options,
       [&](size_t i) {
-        return std::make_unique<FindingSink>(i, tree->files[i].rel_path, &emitter, progress);
+        return std::make_unique<FindingSink>(i, tree->files[i].rel_path, &emitter,
+                                             tree->files[i].compressed ? nullptr : progress);
       },
       [&](size_t i, index::FileScanResult r) {
         const auto* sink = static_cast<const FindingSink*>(r.rows.get());
@@ -269,7 +272,8 @@ absl::StatusOr<VerifyCounts> VerifyLogDir(const std::string& log_dir,
         emitter.EndFile(i, tree->files[i].rel_path, sink->held(), r.scan, why, vanished);
         pi.Scanned(i + 1);
         if (progress != nullptr) {
-          progress->bytes_done.fetch_add(r.scan.size - std::min(r.scan.size, sink->reported_bytes()),
+          const uint64_t listed = tree->files[i].size;  // the .lz4's size for a compressed log
+          progress->bytes_done.fetch_add(listed - std::min(listed, sink->reported_bytes()),
                                          std::memory_order_relaxed);
           progress->files_done.fetch_add(1, std::memory_order_relaxed);
         }

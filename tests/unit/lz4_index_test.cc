@@ -142,6 +142,23 @@ TEST_F(Lz4IndexTest, VerifyNamesADamagedLz4WithItsFileOffsetAndReadableBytes) {
   EXPECT_EQ(found.readable[0], 0u);
 }
 
+TEST_F(Lz4IndexTest, VerifyProgressCountsTheListedBytesOfLz4FilesNotTheirDecompressedBytes) {
+  // A log that compresses well: its rows cover far more bytes than its .lz4 holds.
+  packed_.Write("big.jsonl.lz4", Lz4Frame(::logdex::testing::LogLines(3 << 20), {.linked = true}));
+  packed_.Write("plain.jsonl", kA);
+  struct Quiet : recovery::FindingReporter {
+    void OnFinding(const recovery::Finding&) override {}
+    void OnPiStore(const recovery::PiStoreCheck&) override {}
+  } quiet;
+  recovery::VerifyProgress progress;
+  recovery::VerifyOptions options;
+  options.progress = &progress;
+  ASSERT_TRUE(recovery::VerifyLogDir(packed_.path(), options, &quiet).ok());
+  EXPECT_EQ(progress.files_done.load(), 2u);
+  EXPECT_LT(progress.bytes_total.load(), uint64_t{3} << 20);
+  EXPECT_EQ(progress.bytes_done.load(), progress.bytes_total.load());  // 100%, never more
+}
+
 TEST_F(Lz4IndexTest, TheLiveIndexAddsANewLz4AtTheEndAndRegeneratesOneReplaced) {
   packed_.Write("a.jsonl", kA);
   LiveIndex live(packed_.path(), ScanOptions());
