@@ -131,7 +131,11 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
     uint64_t n = 0;
     if (!count.get_uint64().get(n) && n > 0) kinds.push_back(absl::StrFormat("%s %d", ShownText(kind), n));
   }
-  line("pi stores", absl::StrFormat("%s: %d drifted%s, %s stopped, %d damaged", N(st.Uint("/pi/stores")),
+  // Stores not looked at yet (the refresher gets to them within a second)
+  // are not in the counts: say so rather than show a store-less log dir.
+  const uint64_t pending = st.Uint("/pi/pending").value_or(0);
+  line("pi stores", absl::StrFormat("%s%s: %d drifted%s, %s stopped, %d damaged", N(st.Uint("/pi/stores")),
+                                    pending == 0 ? "" : absl::StrFormat(" (+%d not looked at yet)", pending),
                                     drifted, kinds.empty() ? "" : " (" + absl::StrJoin(kinds, ", ") + ")",
                                     N(st.Uint("/pi/stopped")), pi_damaged));
 

@@ -67,15 +67,20 @@ timeout 30 jq -c -s 'map(.source) | group_by(.) | map({(.[0]): length}) | add' "
 echo
 echo "\$ jq -c 'select(.state == \"corrupt\")' $mnt/index.ndjson | head -n 3"
 (set +o pipefail; timeout 30 jq -c 'select(.state == "corrupt")' "$mnt/index.ndjson" | head -n 3)
-show jq . "$mnt/.logdex/status.json"
+echo
+echo "\$ logdex status $mnt"
+timeout 30 "$logdex" status "$mnt" || true  # exit 1: the sample has damage on purpose
 
 echo
 if [ "$once" -eq 1 ]; then
-  echo "\$ fusermount3 -u $mnt"
-  unmount
-  echo "unmounted (--once, or no terminal on stdin)."
+  echo "\$ logdex unmount $mnt"
+  timeout 90 "$logdex" unmount "$mnt" || unmount
+  rmdir "$mnt" 2>/dev/null || true
+  trap - EXIT
+  echo "(--once, or no terminal on stdin)"
 else
   trap - EXIT
   echo "The mount stays up. Explore it, e.g.:  tail -f $mnt/index.ndjson"
-  echo "Unmount with:  fusermount3 -u $mnt"
+  echo "Check it with: $logdex status $mnt   (--json for all of status.json)"
+  echo "Unmount with:  $logdex unmount $mnt"
 fi

@@ -99,6 +99,12 @@ TEST_F(StatusSummaryTest, UnreadableFilesAreDamage) {
   EXPECT_THAT(text, HasSubstr("verdict     1 unreadable file\n"));
 }
 
+TEST_F(StatusSummaryTest, PiStoresNotLookedAtYetAreNamedNotHidden) {
+  const std::string text = Summary(Replace(R"("stores": 1, "pending": 0)", R"("stores": 0, "pending": 2)"));
+  EXPECT_THAT(text, HasSubstr("pi stores   0 (+2 not looked at yet): 0 drifted"));
+  EXPECT_EQ(code_, kStatusHealthy);
+}
+
 TEST_F(StatusSummaryTest, DamagedLz4FilesAreDamage) {
   const std::string text = Summary(Replace(R"("lz4_damaged": 0)", R"("lz4_damaged": 2)"));
   EXPECT_EQ(code_, kStatusDamageOrWarnings);
