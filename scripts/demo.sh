@@ -2,8 +2,9 @@
 # usage: scripts/demo.sh [--once] [LOGDIR]
 # Installs dependencies, builds, mounts LOGDIR (default: the bundled tests/data/sample-logs,
 # read-only) on a fresh mount point and shows the tree, index.ndjson through jq, and
-# .logdex/status.json.
-# Leaves it mounted for you to explore, unless --once is given or stdin is not a terminal.
+# `logdex status` (a summary of .logdex/status.json).
+# Leaves it mounted for you to explore, unless --once is given or stdin is not a terminal (then
+# `logdex unmount`).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
