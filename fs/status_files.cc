@@ -290,12 +290,17 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   auto gauge = [&out](absl::string_view name, absl::string_view help, absl::string_view type) {
     absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
   };
+  // A metric of one unlabelled integer sample.
+  auto single = [&out, &gauge](absl::string_view name, absl::string_view help,
+                               absl::string_view type, auto value) {
+    gauge(name, help, type);
+    absl::StrAppend(&out, name, " ", value, "\n");
+  };
   gauge("logdex_up", "1 while the mount is serving.", "gauge");
   absl::StrAppend(&out, "logdex_up 1\n");
   const std::vector<Warning> warnings = ActiveWarnings(in, absl::Now());
-  gauge("logdex_health_degraded", "1 while any warning is active (status.json warnings).",
-        "gauge");
-  absl::StrAppendFormat(&out, "logdex_health_degraded %d\n", warnings.empty() ? 0 : 1);
+  single("logdex_health_degraded", "1 while any warning is active (status.json warnings).", "gauge",
+         warnings.empty() ? 0 : 1);
   gauge("logdex_warning", "1 while a warning of this kind is active.", "gauge");
   for (std::string_view kind : kWarningKinds) {
     const bool active = std::any_of(warnings.begin(), warnings.end(),
@@ -303,85 +308,71 @@ std::string RenderMetricsProm(const StatusInputs& in) {
     absl::StrAppendFormat(&out, "logdex_warning{kind=\"%s\"} %d\n",
                           absl::string_view(kind.data(), kind.size()), active ? 1 : 0);
   }
-  gauge("logdex_descriptors_held", "File descriptors the daemon has open (-1: unknown).", "gauge");
-  absl::StrAppendFormat(&out, "logdex_descriptors_held %d\n", in.descriptors_open);
-  gauge("logdex_descriptor_limit", "The daemon's RLIMIT_NOFILE (soft, after raising it).", "gauge");
-  absl::StrAppendFormat(&out, "logdex_descriptor_limit %d\n", in.descriptor_limit.soft);
-  gauge("logdex_fd_cache_descriptors", "Descriptors of known nodes kept open in the cache.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_fd_cache_descriptors %d\n", in.nodes.cached_fds);
-  gauge("logdex_fd_cache_capacity", "Most descriptors the node cache keeps open.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_fd_cache_capacity %d\n", in.nodes.capacity);
-  gauge("logdex_node_name_walks_total", "Nodes found again by their names (not cached).", "counter");
-  absl::StrAppendFormat(&out, "logdex_node_name_walks_total %d\n", in.nodes.walks);
-  gauge("logdex_stale_nodes_total", "Node lookups by name that found the node gone (ESTALE).",
-        "counter");
-  absl::StrAppendFormat(&out, "logdex_stale_nodes_total %d\n", in.nodes.stale);
-  gauge("logdex_descriptor_exhaustions_total", "Opens that failed with EMFILE/ENFILE/ENOMEM.",
-        "counter");
-  absl::StrAppendFormat(&out, "logdex_descriptor_exhaustions_total %d\n",
-                        in.fs_exhaustion.count + r.resources.exhaustion.count);
-  gauge("logdex_index_pending_retries", "Paths waiting to be rescanned after running out of descriptors.",
-        "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_pending_retries %d\n", r.resources.pending_retries);
-  gauge("logdex_inotify_unwatched_dirs", "Directories past the inotify watch limit (stat-scanned).",
-        "gauge");
-  absl::StrAppendFormat(&out, "logdex_inotify_unwatched_dirs %d\n", r.resources.unwatched_dirs);
-  gauge("logdex_index_ready", "1 once the index is built.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_ready %d\n", IsOpen(r) ? 1 : 0);
+  single("logdex_descriptors_held", "File descriptors the daemon has open (-1: unknown).", "gauge",
+         in.descriptors_open);
+  single("logdex_descriptor_limit", "The daemon's RLIMIT_NOFILE (soft, after raising it).", "gauge",
+         in.descriptor_limit.soft);
+  single("logdex_fd_cache_descriptors", "Descriptors of known nodes kept open in the cache.",
+         "gauge", in.nodes.cached_fds);
+  single("logdex_fd_cache_capacity", "Most descriptors the node cache keeps open.", "gauge",
+         in.nodes.capacity);
+  single("logdex_node_name_walks_total", "Nodes found again by their names (not cached).",
+         "counter", in.nodes.walks);
+  single("logdex_stale_nodes_total", "Node lookups by name that found the node gone (ESTALE).",
+         "counter", in.nodes.stale);
+  single("logdex_descriptor_exhaustions_total", "Opens that failed with EMFILE/ENFILE/ENOMEM.",
+         "counter", in.fs_exhaustion.count + r.resources.exhaustion.count);
+  single("logdex_index_pending_retries",
+         "Paths waiting to be rescanned after running out of descriptors.", "gauge",
+         r.resources.pending_retries);
+  single("logdex_inotify_unwatched_dirs",
+         "Directories past the inotify watch limit (stat-scanned).", "gauge",
+         r.resources.unwatched_dirs);
+  single("logdex_index_ready", "1 once the index is built.", "gauge", IsOpen(r) ? 1 : 0);
   gauge("logdex_index_state", "1 for the index's current state.", "gauge");
-  for (IndexState s : {IndexState::kNotBuilt, IndexState::kBuilding, IndexState::kReady,
-                       IndexState::kFailed}) {
+  for (IndexState s :
+       {IndexState::kNotBuilt, IndexState::kBuilding, IndexState::kReady, IndexState::kFailed}) {
     absl::StrAppendFormat(&out, "logdex_index_state{state=\"%s\"} %d\n", IndexStateName(s),
                           r.state == s ? 1 : 0);
   }
-  gauge("logdex_index_size_bytes", "Size of index.ndjson in bytes.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_size_bytes %d\n", r.size_bytes);
-  gauge("logdex_index_memory_bytes", "Memory held by the index's rows.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_index_memory_bytes %d\n", r.memory_bytes);
-  gauge("logdex_index_regenerations_total", "Times the index was regenerated in canonical order.",
-        "counter");
-  absl::StrAppendFormat(&out, "logdex_index_regenerations_total %d\n", r.regenerations);
-  gauge("logdex_build_files_total", "Log files the current or last build scans.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_build_files_total %d\n", r.progress.files_total);
-  gauge("logdex_build_files_done", "Log files the current or last build has scanned.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_build_files_done %d\n", r.progress.files_done);
-  gauge("logdex_build_bytes_total", "Bytes the current or last build scans.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_build_bytes_total %d\n", r.progress.bytes_total);
-  gauge("logdex_build_bytes_done", "Bytes the current or last build has scanned.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_build_bytes_done %d\n", r.progress.bytes_done);
-  gauge("logdex_cache_saves_total", "Cache saves that succeeded.", "counter");
-  absl::StrAppendFormat(&out, "logdex_cache_saves_total %d\n", r.saves);
-  gauge("logdex_cache_save_errors_total", "Cache saves that failed.", "counter");
-  absl::StrAppendFormat(&out, "logdex_cache_save_errors_total %d\n", r.save_errors);
-  gauge("logdex_cache_last_save_timestamp_seconds", "Unix time of the last cache save (0: none).",
-        "gauge");
-  absl::StrAppendFormat(&out, "logdex_cache_last_save_timestamp_seconds %d\n",
-                        r.last_save ? absl::ToUnixSeconds(*r.last_save) : 0);
+  single("logdex_index_size_bytes", "Size of index.ndjson in bytes.", "gauge", r.size_bytes);
+  single("logdex_index_memory_bytes", "Memory held by the index's rows.", "gauge", r.memory_bytes);
+  single("logdex_index_regenerations_total", "Times the index was regenerated in canonical order.",
+         "counter", r.regenerations);
+  single("logdex_build_files_total", "Log files the current or last build scans.", "gauge",
+         r.progress.files_total);
+  single("logdex_build_files_done", "Log files the current or last build has scanned.", "gauge",
+         r.progress.files_done);
+  single("logdex_build_bytes_total", "Bytes the current or last build scans.", "gauge",
+         r.progress.bytes_total);
+  single("logdex_build_bytes_done", "Bytes the current or last build has scanned.", "gauge",
+         r.progress.bytes_done);
+  single("logdex_cache_saves_total", "Cache saves that succeeded.", "counter", r.saves);
+  single("logdex_cache_save_errors_total", "Cache saves that failed.", "counter", r.save_errors);
+  single("logdex_cache_last_save_timestamp_seconds", "Unix time of the last cache save (0: none).",
+         "gauge", r.last_save ? absl::ToUnixSeconds(*r.last_save) : 0);
   gauge("logdex_cache_start", "1 for how the index was opened (from the cache or the logs).",
         "gauge");
-  for (recovery::StartKind k : {recovery::StartKind::kBuilt, recovery::StartKind::kReused,
-                                recovery::StartKind::kRebuiltDamaged,
-                                recovery::StartKind::kRebuiltForeign}) {
+  for (recovery::StartKind k :
+       {recovery::StartKind::kBuilt, recovery::StartKind::kReused,
+        recovery::StartKind::kRebuiltDamaged, recovery::StartKind::kRebuiltForeign}) {
     std::string_view name = recovery::StartKindName(k);
     absl::StrAppendFormat(&out, "logdex_cache_start{kind=\"%s\"} %d\n",
                           absl::string_view(name.data(), name.size()),
                           r.start && r.start->kind == k ? 1 : 0);
   }
-  gauge("logdex_cache_rows_checked", "Cached rows CRC-checked when the index was opened.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_cache_rows_checked %d\n",
-                        r.start ? r.start->rows_checked : 0);
-  gauge("logdex_kernel_notifications_total", "Page invalidations sent to the kernel.", "counter");
-  absl::StrAppendFormat(&out, "logdex_kernel_notifications_total %d\n", in.notifications_sent);
-  gauge("logdex_log_files", "Log files indexed.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_log_files %d\n", st.log_files);
-  gauge("logdex_frames", "Frames indexed (rows of index.ndjson).", "gauge");
-  absl::StrAppendFormat(&out, "logdex_frames %d\n", st.frames);
+  single("logdex_cache_rows_checked", "Cached rows CRC-checked when the index was opened.", "gauge",
+         r.start ? r.start->rows_checked : 0);
+  single("logdex_kernel_notifications_total", "Page invalidations sent to the kernel.", "counter",
+         in.notifications_sent);
+  single("logdex_log_files", "Log files indexed.", "gauge", st.log_files);
+  single("logdex_frames", "Frames indexed (rows of index.ndjson).", "gauge", st.frames);
   gauge("logdex_rows", "Rows of index.ndjson by source and state.", "gauge");
   for (int s = 0; s < index::kSourceCount; ++s) {
     for (int state = 0; state < 2; ++state) {
       absl::StrAppendFormat(&out, "logdex_rows{source=\"%s\",state=\"%s\"} %d\n",
-                            Name(static_cast<Source>(s)),
-                            state == 0 ? "active" : "corrupt", st.rows[s][state]);
+                            Name(static_cast<Source>(s)), state == 0 ? "active" : "corrupt",
+                            st.rows[s][state]);
     }
   }
   gauge("logdex_corrupt_rows", "Corrupt rows by error.", "gauge");
@@ -389,10 +380,9 @@ std::string RenderMetricsProm(const StatusInputs& in) {
     absl::StrAppendFormat(&out, "logdex_corrupt_rows{error=\"%s\"} %d\n",
                           Name(static_cast<FrameError>(e)), st.errors[e]);
   }
-  gauge("logdex_torn_tails", "Log files ending in bytes after their last newline.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_torn_tails %d\n", st.torn_tails);
-  gauge("logdex_torn_tail_bytes", "Bytes in torn tails.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_torn_tail_bytes %d\n", st.torn_tail_bytes);
+  single("logdex_torn_tails", "Log files ending in bytes after their last newline.", "gauge",
+         st.torn_tails);
+  single("logdex_torn_tail_bytes", "Bytes in torn tails.", "gauge", st.torn_tail_bytes);
   gauge("logdex_skipped_files", "Files shown but not indexed, by reason.", "gauge");
   absl::StrAppendFormat(&out, "logdex_skipped_files{reason=\"non_utf8_names\"} %d\n",
                         st.skipped_non_utf8_names);
@@ -404,21 +394,23 @@ std::string RenderMetricsProm(const StatusInputs& in) {
                         st.skipped_lz4_damaged);
   absl::StrAppend(&out, RenderCompressedMetrics(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
                                                 index::Lz4Cache::Shared().block_budget()));
-  gauge("logdex_bytes_scanned", "Bytes of log files read by the last build.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_bytes_scanned %d\n", st.bytes_scanned);
+  single("logdex_bytes_scanned", "Bytes of log files read by the last build.", "gauge",
+         st.bytes_scanned);
   gauge("logdex_build_seconds", "Duration of the last index build.", "gauge");
   absl::StrAppendFormat(&out, "logdex_build_seconds %.6f\n", st.build_seconds);
-  gauge("logdex_pi_stores", "pi session stores (v2) in the log dir.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_pi_stores %d\n", in.pi_stores.size());
+  single("logdex_pi_stores", "pi session stores (v2) in the log dir.", "gauge",
+         in.pi_stores.size());
   gauge("logdex_pi_stores_drifted",
         "pi stores whose backing index/offsets.jsonl differs from what pi's rebuild would write, "
         "by the worst kind of difference.",
         "gauge");
-  std::map<std::string, uint64_t> drift_kinds = {{"missing", 0}, {"stale", 0}, {"ghost_rows", 0}, {"wrong_rows", 0}};
+  std::map<std::string, uint64_t> drift_kinds = {
+      {"missing", 0}, {"stale", 0}, {"ghost_rows", 0}, {"wrong_rows", 0}};
   std::map<std::string, uint64_t> stop_reasons;
   for (const recovery::PiViews::StoreReport& p : in.pi_stores) {
     if (p.drift.differs()) ++drift_kinds[std::string(p.drift.kind())];
-    if (p.stop.reason != index::PiStopReason::kNone) ++stop_reasons[std::string(index::PiStopReasonName(p.stop.reason))];
+    if (p.stop.reason != index::PiStopReason::kNone)
+      ++stop_reasons[std::string(index::PiStopReasonName(p.stop.reason))];
   }
   for (const auto& [kind, n] : drift_kinds) {
     absl::StrAppendFormat(&out, "logdex_pi_stores_drifted{kind=\"%s\"} %d\n", kind, n);
@@ -434,12 +426,12 @@ std::string RenderMetricsProm(const StatusInputs& in) {
     absl::StrAppendFormat(&out, "logdex_pi_stores_stopped{reason=\"%s\"} %d\n", name,
                           stop_reasons[name]);
   }
-  gauge("logdex_known_nodes", "Backing nodes the kernel currently holds.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_known_nodes %d\n", in.nodes.nodes);
-  gauge("logdex_derived_nodes", "Nodes of index.ndjson versions the kernel may still hold.", "gauge");
-  absl::StrAppendFormat(&out, "logdex_derived_nodes %d\n", in.derived_nodes);
-  gauge("logdex_cache_loads_total", "Index opens that reused the cache.", "counter");
-  absl::StrAppendFormat(&out, "logdex_cache_loads_total %d\n", CacheLoads(r));
+  single("logdex_known_nodes", "Backing nodes the kernel currently holds.", "gauge",
+         in.nodes.nodes);
+  single("logdex_derived_nodes", "Nodes of index.ndjson versions the kernel may still hold.",
+         "gauge", in.derived_nodes);
+  single("logdex_cache_loads_total", "Index opens that reused the cache.", "counter",
+         CacheLoads(r));
   gauge("logdex_cache_rejections_total",
         "Caches not reused at an index open (damaged: moved aside as .bad; foreign: another "
         "version, log dir or sources=), by reason.",
@@ -454,9 +446,9 @@ std::string RenderMetricsProm(const StatusInputs& in) {
     absl::StrAppendFormat(&out, "logdex_log_lines_total{level=\"%s\"} %d\n",
                           absl::string_view(name.data(), name.size()), in.log_lines[l]);
   }
-  gauge("logdex_log_repeats_suppressed_total",
-        "Problems seen again and not logged again (one line per distinct problem).", "counter");
-  absl::StrAppendFormat(&out, "logdex_log_repeats_suppressed_total %d\n", in.log_suppressed);
+  single("logdex_log_repeats_suppressed_total",
+         "Problems seen again and not logged again (one line per distinct problem).", "counter",
+         in.log_suppressed);
   if (in.requests != nullptr) AppendRequestMetricsProm(*in.requests, &out);
   return out;
 }
