@@ -58,7 +58,9 @@ size_t SkipValue(std::string_view t, size_t i) {
 
 }  // namespace
 
-MemberIterator::MemberIterator(std::string_view object_text) : text_(object_text) {
+MemberIterator::MemberIterator(std::string_view object_text, std::optional<size_t> member_count)
+    : text_(object_text) {
+  if (member_count && *member_count > 0) last_member_ = *member_count - 1;
   pos_ = SkipWs(text_, 0);
   if (pos_ < text_.size() && text_[pos_] == '{') ++pos_;
 }
@@ -79,7 +81,18 @@ bool MemberIterator::Next(JsonMember* m) {
   i = SkipWs(text_, kend + 1);
   if (i < text_.size() && text_[i] == ':') ++i;
   i = SkipWs(text_, i);
-  const size_t vend = SkipValue(text_, i);
+  size_t vend;
+  if (last_member_ && index_ == *last_member_) {
+    // The last member of a valid object: its value ends where the whitespace
+    // before the closing brace begins.
+    vend = text_.size();
+    while (vend > i && IsWs(text_[vend - 1])) --vend;
+    if (vend > i && text_[vend - 1] == '}') --vend;
+    while (vend > i && IsWs(text_[vend - 1])) --vend;
+  } else {
+    vend = SkipValue(text_, i);
+  }
+  ++index_;
   m->raw_value = text_.substr(i, vend - i);
   pos_ = vend;
   return true;

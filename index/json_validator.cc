@@ -208,6 +208,16 @@ bool JsonValidator::IsObject(std::string_view text) {
   return StrictJsonObject(text);
 }
 
+std::optional<size_t> JsonValidator::MemberCount() const {
+  if (!impl_->have_dom) return std::nullopt;
+  simdjson::dom::object object;
+  if (impl_->parser.doc.root().get_object().get(object)) return std::nullopt;
+  // The tape saturates the count at 0xFFFFFF.
+  const size_t n = object.size();
+  if (n >= 0xFFFFFF) return std::nullopt;
+  return n;
+}
+
 bool JsonValidator::FirstStringMembers(std::span<const std::string_view> names,
                                        std::span<std::optional<std::string_view>> out) {
   if (!impl_->have_dom) return false;

@@ -48,6 +48,11 @@ class JsonValidator {
   bool FirstStringMembers(std::span<const std::string_view> names,
                           std::span<std::optional<std::string_view>> out);
 
+  // After IsObject() accepted a text through simdjson: the number of its
+  // top-level members (for MemberIterator, json_members.h); nullopt when the
+  // exact checker accepted it instead, or the count is too large to be exact.
+  std::optional<size_t> MemberCount() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

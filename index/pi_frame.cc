@@ -1,6 +1,7 @@
 #include "index/pi_frame.h"
 
 #include <cstring>
+#include <optional>
 
 #include "index/json_members.h"
 #include "index/json_string.h"
@@ -108,12 +109,20 @@ PiFrameError PiFrameParser::Parse(std::string_view text, PiFrame* frame, bool pa
   frame->has_parent = false;
   frame->parent_entry_id.clear();
   frame->payload = {};
-  const bool valid = padded && text.size() <= kFastValidateMaxBytes ? validator_.IsObject(text)
-                                                                    : StrictJsonObject(text);
+  // The member count from simdjson's parse lets the iterator take the last
+  // member (pi's payload) without walking it.
+  std::optional<size_t> members;
+  bool valid;
+  if (padded && text.size() <= kFastValidateMaxBytes) {
+    valid = validator_.IsObject(text);
+    if (valid) members = validator_.MemberCount();
+  } else {
+    valid = StrictJsonObject(text);
+  }
   if (!valid) return PiFrameError::kNotJson;
 
   uint32_t seen = 0;
-  MemberIterator it(text);
+  MemberIterator it(text, members);
   JsonMember m;
   while (it.Next(&m)) {
     std::string_view key = m.raw_key;

@@ -8,11 +8,13 @@ namespace {
 
 constexpr std::string_view kPiFrameSchema = "pi.session_store_v2.segment_frame.v1";
 
-// Fills raw[i] with the raw value of the first member named names[i].
+// Fills raw[i] with the raw value of the first member named names[i];
+// member_count as MemberIterator takes it.
 template <size_t N>
 void FirstMembers(std::string_view object, const std::array<std::string_view, N>& names,
-                  std::array<std::optional<std::string_view>, N>* raw) {
-  MemberIterator it(object);
+                  std::array<std::optional<std::string_view>, N>* raw,
+                  std::optional<size_t> member_count = std::nullopt) {
+  MemberIterator it(object, member_count);
   JsonMember m;
   size_t found = 0;
   while (found < N && it.Next(&m)) {
@@ -97,8 +99,14 @@ const RowView& RowMaker::MakeRow(uint64_t offset, std::string_view frame, FrameT
   if (!source_) Decide(body);
   row_.source = *source_;
   if (*source_ == Source::kPi) {
-    row_.error = PiCheck(body, tools);
+    // One pass over the members finds both what the check needs and the
+    // row's fields; the payload, last in pi's frames, is not walked.
+    PiMembers raw;
+    FirstMembers(body, kPiNames, &raw, tools.validator.MemberCount());
+    row_.error = PiCheck(raw, tools);
     if (row_.error != FrameError::kNone) return row_;
+    FillPi(raw);
+    return row_;
   }
   FillActive(body, tools.validator);
   return row_;
@@ -128,62 +136,61 @@ void RowMaker::Decide(std::string_view body) {
   }
 }
 
-FrameError RowMaker::PiCheck(std::string_view body, FrameTools& tools) {
-  enum { kSchemaKey, kSegSeq, kFrameSeq, kEntrySeq, kPayloadBytes, kEntryId, kEntryType,
-         kTimestamp, kPayloadSha, kPayload, kCount };
-  static constexpr std::array<std::string_view, kCount> kNames = {
-      "schema",  "segmentSeq", "frameSeq",  "entrySeq",      "payloadBytes",
-      "entryId", "entryType",  "timestamp", "payloadSha256", "payload"};
-  std::array<std::optional<std::string_view>, kCount> raw;
-  FirstMembers(body, kNames, &raw);
+FrameError RowMaker::PiCheck(const PiMembers& raw, FrameTools& tools) {
   std::string scratch;
-  const auto schema = raw[kSchemaKey] ? StringValue(*raw[kSchemaKey], &scratch) : std::nullopt;
+  const auto schema = raw[kPiSchema] ? StringValue(*raw[kPiSchema], &scratch) : std::nullopt;
   if (!schema || *schema != kPiFrameSchema) return FrameError::kSchema;
   std::optional<uint64_t> payload_bytes;
-  for (int k : {kSegSeq, kFrameSeq, kEntrySeq, kPayloadBytes}) {
+  for (int k : {kPiSegSeq, kPiFrameSeq, kPiEntrySeq, kPiPayloadBytes}) {
     const auto v = raw[k] ? UintValue(*raw[k]) : std::nullopt;
     if (!v) return FrameError::kSchema;
-    if (k == kPayloadBytes) payload_bytes = v;
+    if (k == kPiPayloadBytes) payload_bytes = v;
   }
-  for (int k : {kEntryId, kEntryType, kTimestamp, kPayloadSha}) {
+  for (int k : {kPiEntryId, kPiEntryType, kPiTimestamp, kPiPayloadSha}) {
     if (!raw[k] || !StringValue(*raw[k], &scratch)) return FrameError::kSchema;
   }
-  if (!raw[kPayload]) return FrameError::kSchema;
-  const std::string_view payload = *raw[kPayload];
-  const auto sha = StringValue(*raw[kPayloadSha], &scratch);
+  if (!raw[kPiPayload]) return FrameError::kSchema;
+  const std::string_view payload = *raw[kPiPayload];
+  const auto sha = StringValue(*raw[kPiPayloadSha], &scratch);
   if (tools.sha256.HexDigest(payload) != *sha) return FrameError::kPayloadHash;
   if (*payload_bytes != payload.size()) return FrameError::kPayloadBytes;
   return FrameError::kNone;
 }
 
+void RowMaker::FillPi(const PiMembers& raw) {
+  constexpr int kFrom[kSlots] = {kPiEntryType, kPiEntryId, kPiParentEntryId, -1, kPiTimestamp};
+  std::optional<std::string_view>* out[kSlots] = {&row_.entry_type, &row_.entry_id,
+                                                   &row_.parent_entry_id, &row_.session_id,
+                                                   &row_.timestamp};
+  for (int i = 0; i < kSlots; ++i) {
+    if (kFrom[i] >= 0 && raw[kFrom[i]]) *out[i] = StringValue(*raw[kFrom[i]], &scratch_[i]);
+  }
+  if (session_) row_.session_id = std::string_view(*session_);
+  if (raw[kPiEntrySeq]) row_.entry_seq = UintValue(*raw[kPiEntrySeq]);
+}
+
 void RowMaker::FillActive(std::string_view body, JsonValidator& validator) {
   const auto& names = kFieldNames[static_cast<int>(*source_)];
-  const bool pi = *source_ == Source::kPi;
-  if (!pi) {
-    // Strings straight from the parse that validated the frame, when simdjson
-    // did (pi needs raw bytes and entrySeq, so it reads the text below).
-    std::array<std::optional<std::string_view>, kSlots> got;
-    if (validator.FirstStringMembers(names, got)) {
-      row_.entry_type = got[kType];
-      row_.entry_id = got[kId];
-      row_.parent_entry_id = got[kParent];
-      row_.session_id = *source_ == Source::kCodex ? std::nullopt : got[kSession];
-      row_.timestamp = got[kTime];
-      if (*source_ == Source::kCodex && session_) row_.session_id = std::string_view(*session_);
-      return;
-    }
+  const bool codex = *source_ == Source::kCodex;
+  // Strings straight from the parse that validated the frame, when simdjson
+  // did; else from the raw text.
+  std::array<std::optional<std::string_view>, kSlots> got;
+  if (validator.FirstStringMembers(names, got)) {
+    row_.entry_type = got[kType];
+    row_.entry_id = got[kId];
+    row_.parent_entry_id = got[kParent];
+    row_.session_id = codex ? std::nullopt : got[kSession];
+    row_.timestamp = got[kTime];
+    if (codex && session_) row_.session_id = std::string_view(*session_);
+    return;
   }
-  // entrySeq is read for pi only; its slot is the last.
-  std::array<std::string_view, kSlots + 1> want;
-  for (int i = 0; i < kSlots; ++i) want[i] = names[i];
-  want[kSlots] = pi ? "entrySeq" : "";
-  std::array<std::optional<std::string_view>, kSlots + 1> raw;
+  std::array<std::optional<std::string_view>, kSlots> raw;
   {
     MemberIterator it(body);
     JsonMember m;
     while (it.Next(&m)) {
-      for (int i = 0; i <= kSlots; ++i) {
-        if (!want[i].empty() && !raw[i] && KeyEquals(m.raw_key, want[i])) {
+      for (int i = 0; i < kSlots; ++i) {
+        if (!names[i].empty() && !raw[i] && KeyEquals(m.raw_key, names[i])) {
           raw[i] = m.raw_value;
           break;
         }
@@ -196,10 +203,7 @@ void RowMaker::FillActive(std::string_view body, JsonValidator& validator) {
   for (int i = 0; i < kSlots; ++i) {
     if (raw[i]) *out[i] = StringValue(*raw[i], &scratch_[i]);
   }
-  if (*source_ == Source::kPi || *source_ == Source::kCodex) {
-    if (session_) row_.session_id = std::string_view(*session_);
-  }
-  if (pi && raw[kSlots]) row_.entry_seq = UintValue(*raw[kSlots]);
+  if (codex && session_) row_.session_id = std::string_view(*session_);
 }
 
 }  // namespace logdex::index

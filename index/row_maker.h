@@ -46,8 +46,20 @@ class RowMaker {
   void Restore(std::optional<Source> source, std::optional<std::string> session);
 
  private:
+  // The members of a pi frame read once for both PiCheck and FillPi.
+  enum PiMember {
+    kPiSchema, kPiSegSeq, kPiFrameSeq, kPiEntrySeq, kPiPayloadBytes, kPiEntryId,
+    kPiEntryType, kPiTimestamp, kPiPayloadSha, kPiPayload, kPiParentEntryId, kPiMemberCount
+  };
+  static constexpr std::array<std::string_view, kPiMemberCount> kPiNames = {
+      "schema",  "segmentSeq", "frameSeq",  "entrySeq",      "payloadBytes", "entryId",
+      "entryType", "timestamp", "payloadSha256", "payload", "parentEntryId"};
+  using PiMembers = std::array<std::optional<std::string_view>, kPiMemberCount>;
+
+  // The fields of a codex, claude or jsonl frame.
   void FillActive(std::string_view body, JsonValidator& validator);
-  FrameError PiCheck(std::string_view body, FrameTools& tools);
+  FrameError PiCheck(const PiMembers& raw, FrameTools& tools);
+  void FillPi(const PiMembers& raw);
   void Decide(std::string_view body);
 
   std::optional<Source> source_;

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "index/json_validator.h"
 
 namespace logdex::index {
 namespace {
@@ -21,6 +22,21 @@ using ::testing::Pair;
 std::vector<std::pair<std::string, std::string>> Members(std::string_view object) {
   std::vector<std::pair<std::string, std::string>> out;
   MemberIterator it(object);
+  JsonMember m;
+  while (it.Next(&m)) out.emplace_back(std::string(m.raw_key), std::string(m.raw_value));
+  return out;
+}
+
+// Verb: the same, told the object's member count as the validator counts it.
+std::vector<std::pair<std::string, std::string>> MembersCounted(std::string_view object) {
+  JsonValidator validator;
+  std::string padded(object);
+  padded.append(kJsonPadding, ' ');
+  EXPECT_TRUE(validator.IsObject(std::string_view(padded.data(), object.size())));
+  const std::optional<size_t> count = validator.MemberCount();
+  EXPECT_TRUE(count.has_value());
+  std::vector<std::pair<std::string, std::string>> out;
+  MemberIterator it(object, count);
   JsonMember m;
   while (it.Next(&m)) out.emplace_back(std::string(m.raw_key), std::string(m.raw_value));
   return out;
@@ -72,6 +88,15 @@ TEST(MemberIterator, BracesAndEscapedQuotesInsideStringsDoNotEndAValue) {
   EXPECT_THAT(Members(R"({"a":{"x":"}]{[\"}\\"},"b":"\"}","c":["]\\\""]})"),
               ElementsAre(Pair("a", R"({"x":"}]{[\"}\\"})"), Pair("b", R"("\"}")"),
                           Pair("c", R"(["]\\\""])")));
+}
+
+TEST(MemberIterator, KnowingTheMemberCountSpansTheLastValueAsWalkingItWould) {
+  for (std::string_view object :
+       {R"({"a":1})", R"({"a":1,"payload":{"x":[1,{"y":"}"}]}})", " { \"a\" : 1 , \"b\" : [ 2 ] \t}\r ",
+        R"({"a":{"b":1},"a":"dup","c":"x\"}"})", R"({"p":{}} )", R"({"n":-1.5e3})",
+        R"({"s":"\u00e9\\"})"}) {
+    EXPECT_EQ(MembersCounted(object), Members(object)) << object;
+  }
 }
 
 TEST(MemberIterator, StringValueSpanIncludesItsQuotes) {
