@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -29,7 +31,10 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
-// The output shared by the workers and the in-order consumer.
+// The output shared by the workers and the in-order consumer, and the text
+// buffers files render into: handed back after writing and reused, so the
+// pages of a file's text are not faulted in, grown and freed again for every
+// file (at most a window of files' buffers exist at once).
 class Output {
  public:
   explicit Output(int fd) : fd_(fd) {}
@@ -41,11 +46,28 @@ class Output {
     absl::MutexLock lock(&mu_);
     return error_;
   }
+  std::string TakeBuffer() {
+    absl::MutexLock lock(&pool_mu_);
+    if (pool_.empty()) return std::string();
+    std::string b = std::move(pool_.back());
+    pool_.pop_back();
+    return b;
+  }
+  void GiveBack(std::string b) {
+    // A buffer grown for one huge file is not kept for the rest.
+    if (b.capacity() > kKeepBufferBytes) return;
+    b.clear();
+    absl::MutexLock lock(&pool_mu_);
+    pool_.push_back(std::move(b));
+  }
 
  private:
+  static constexpr size_t kKeepBufferBytes = size_t{8} << 20;
   const int fd_;
   absl::Mutex mu_;
   int error_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Mutex pool_mu_;
+  std::vector<std::string> pool_ ABSL_GUARDED_BY(pool_mu_);
 };
 
 // Renders one file's rows; once the file is next in order (every file before
@@ -54,9 +76,10 @@ class RenderedRows : public FileRows {
  public:
   RenderedRows(std::string_view rel_path, size_t index, const std::atomic<size_t>* next,
                Output* out)
-      : index_(index), next_(next), out_(out) {
+      : index_(index), next_(next), out_(out), text_(out->TakeBuffer()) {
     AppendJsonString(rel_path, &literal_);
   }
+  ~RenderedRows() override { out_->GiveBack(std::move(text_)); }
   void Add(const RowView& row) override { AppendRow(literal_, row, &text_); }
   void Checkpoint() override {
     if (text_.size() >= (4u << 20) && next_->load() == index_) {

@@ -148,6 +148,58 @@ void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
+char* WriteJsonString(std::string_view text, char* p) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    size_t j = i;
+    while (j < n && kPlain.plain[s[j]]) ++j;
+    std::memcpy(p, text.data() + i, j - i);
+    p += j - i;
+    if (j >= n) break;
+    const unsigned char c = s[j];
+    i = j + 1;
+    char two = 0;
+    switch (c) {
+      case '"': two = '"'; break;
+      case '\\': two = '\\'; break;
+      case '\b': two = 'b'; break;
+      case '\f': two = 'f'; break;
+      case '\n': two = 'n'; break;
+      case '\r': two = 'r'; break;
+      case '\t': two = 't'; break;
+      default: break;
+    }
+    if (two != 0) {
+      *p++ = '\\';
+      *p++ = two;
+      continue;
+    }
+    if (c < 0x20) {
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      std::memcpy(p, esc, 6);
+      p += 6;
+      continue;
+    }
+    // c == 0xED, as in AppendJsonString.
+    if (j + 2 < n && s[j + 1] >= 0xA0 && s[j + 1] <= 0xBF) {
+      const uint32_t cp = ((c & 0x0Fu) << 12) | ((s[j + 1] & 0x3Fu) << 6) | (s[j + 2] & 0x3Fu);
+      const char esc[6] = {'\\', 'u', kHex[(cp >> 12) & 15], kHex[(cp >> 8) & 15],
+                           kHex[(cp >> 4) & 15], kHex[cp & 15]};
+      std::memcpy(p, esc, 6);
+      p += 6;
+      i = j + 3;
+      continue;
+    }
+    *p++ = static_cast<char>(c);
+  }
+  *p++ = '"';
+  return p;
+}
+
 size_t JsonStringLength(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();

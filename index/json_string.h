@@ -24,6 +24,11 @@ bool DecodeJsonString(std::string_view body, std::string* out);
 // surrogates as \udxxx (lowercase hex), everything else literal.
 void AppendJsonString(std::string_view text, std::string* out);
 
+// The same bytes written at `p`, which has room for at least
+// kMaxJsonStringGrowth * text.size() + 2 bytes; returns the end of them.
+inline constexpr size_t kMaxJsonStringGrowth = 6;
+char* WriteJsonString(std::string_view text, char* p);
+
 // The number of bytes AppendJsonString(text) appends, without writing them.
 size_t JsonStringLength(std::string_view text);
 

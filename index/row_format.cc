@@ -1,6 +1,7 @@
 #include "index/row_format.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "index/json_string.h"
 
@@ -64,7 +65,78 @@ size_t RowLength(size_t file_literal_size, const RowView& row) {
   return n + std::string_view("}\n").size();
 }
 
+namespace {
+
+// The writers of AppendRow's fast path: each writes at p and returns the end.
+template <size_t N>
+char* Put(const char (&lit)[N], char* p) {
+  std::memcpy(p, lit, N - 1);
+  return p + N - 1;
+}
+
+char* Put(std::string_view s, char* p) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* PutUint(uint64_t v, char* p) { return std::to_chars(p, p + 20, v).ptr; }
+
+char* PutField(std::string_view key_prefix, const std::optional<std::string_view>& v, char* p) {
+  if (!v) return p;
+  return WriteJsonString(*v, Put(key_prefix, p));
+}
+
+// Rows at most this long (by the bound below) are written through a stack
+// buffer with plain stores; longer ones through std::string appends.
+constexpr size_t kFastRowBytes = 2048;
+// Every fixed part of a row (keys, punctuation, numbers, names), generously.
+constexpr size_t kRowOverhead = 512;
+
+size_t RowBound(std::string_view file_literal, const RowView& row) {
+  size_t n = kRowOverhead + file_literal.size();
+  for (const auto* v : {&row.entry_type, &row.entry_id, &row.parent_entry_id, &row.session_id,
+                        &row.timestamp}) {
+    if (*v) n += kMaxJsonStringGrowth * (*v)->size() + 2;
+  }
+  return n;
+}
+
+}  // namespace
+
 void AppendRow(std::string_view file_literal, const RowView& row, std::string* out) {
+  if (RowBound(file_literal, row) <= kFastRowBytes) {
+    char buf[kFastRowBytes];
+    char* p = Put("{\"file\":", buf);
+    p = Put(file_literal, p);
+    p = Put(",\"byteOffset\":", p);
+    p = PutUint(row.byte_offset, p);
+    p = Put(",\"byteLength\":", p);
+    p = PutUint(row.byte_length, p);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    p = Put(",\"crc32c\":\"", p);
+    for (int i = 0; i < 8; ++i) *p++ = kHex[(row.crc32c >> (28 - 4 * i)) & 15];
+    p = Put("\",\"source\":\"", p);
+    p = Put(SourceName(row.source), p);
+    if (row.error != FrameError::kNone) {
+      p = Put("\",\"state\":\"corrupt\",\"error\":\"", p);
+      p = Put(FrameErrorName(row.error), p);
+      p = Put("\"}\n", p);
+    } else {
+      p = Put("\",\"state\":\"active\"", p);
+      p = PutField(",\"entryType\":", row.entry_type, p);
+      p = PutField(",\"entryId\":", row.entry_id, p);
+      p = PutField(",\"parentEntryId\":", row.parent_entry_id, p);
+      p = PutField(",\"sessionId\":", row.session_id, p);
+      p = PutField(",\"timestamp\":", row.timestamp, p);
+      if (row.entry_seq) {
+        p = Put(",\"entrySeq\":", p);
+        p = PutUint(*row.entry_seq, p);
+      }
+      p = Put("}\n", p);
+    }
+    out->append(buf, static_cast<size_t>(p - buf));
+    return;
+  }
   out->append("{\"file\":");
   out->append(file_literal);
   out->append(",\"byteOffset\":");

@@ -1,6 +1,7 @@
 // The exact bytes of a row of index.ndjson (SPEC §3).
 #include "index/row_format.h"
 
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -222,6 +223,45 @@ TEST(RowFormat, FieldValuesAreEscapedMinimally) {
             "\"source\":\"jsonl\",\"state\":\"active\",\"entryType\":\"a\\\"b\\\\c/d\","
             "\"entryId\":\"\\n\\t\\u001f\",\"parentEntryId\":\"\\ud800\",\"sessionId\":\"\xC3\xA9\","
             "\"timestamp\":\"\\u0000\"}\n");
+}
+
+// AppendRow writes short rows through a stack buffer and long ones through
+// std::string appends; a row's bytes must not depend on which.
+TEST(RowFormat, RowsOfEveryLengthRenderTheSameWay) {
+  const std::string_view pieces[] = {"a", "\"", "\n", std::string_view("\x01", 1),
+                                     "\xed\xa0\x80", "\xC3\xA9", "\\"};
+  for (size_t n : {0, 1, 50, 100, 250, 300, 400, 1000, 5000}) {
+    std::string s;
+    for (size_t i = 0; s.size() < n; ++i) s += pieces[i % std::size(pieces)];
+    RowView r = Active(12345, 678, 0xABCDEF01u, Source::kClaude);
+    r.entry_type = s;
+    r.entry_id = s;
+    r.parent_entry_id = s;
+    r.session_id = s;
+    r.timestamp = s;
+    r.entry_seq = 42;
+    std::string q;
+    AppendJsonString(s, &q);
+    const std::string want = "{\"file\":\"d/f.jsonl\",\"byteOffset\":12345,\"byteLength\":678,"
+                             "\"crc32c\":\"ABCDEF01\",\"source\":\"claude\",\"state\":\"active\","
+                             "\"entryType\":" + q + ",\"entryId\":" + q + ",\"parentEntryId\":" + q +
+                             ",\"sessionId\":" + q + ",\"timestamp\":" + q + ",\"entrySeq\":42}\n";
+    EXPECT_EQ(Render("d/f.jsonl", r), want) << "length " << n;
+  }
+}
+
+TEST(JsonString, WriteJsonStringWritesWhatAppendJsonStringAppends) {
+  for (const std::string_view s :
+       {std::string_view(""), std::string_view("plain"), std::string_view("q\"b\\s/"),
+        std::string_view("\x00\x1f\x7f", 3), std::string_view("\b\f\n\r\t"),
+        std::string_view("\xed\xa0\x80x"), std::string_view("\xed\x9f\xbf"),
+        std::string_view("\xed\xa0"), std::string_view("\xed")}) {
+    std::string appended;
+    AppendJsonString(s, &appended);
+    std::string buf(kMaxJsonStringGrowth * s.size() + 2, '?');
+    const char* end = WriteJsonString(s, buf.data());
+    EXPECT_EQ(std::string_view(buf.data(), static_cast<size_t>(end - buf.data())), appended);
+  }
 }
 
 TEST(RowFormat, RowsAreAppendedToWhatIsAlreadyThere) {
