@@ -6,6 +6,15 @@
 // version is current (pi appended frames) and make a new version when the
 // segments changed in any other way. Readers may read any version from any
 // thread; they share mu_, the writer takes it to append.
+//
+// Rows are kept encoded, ~15 bytes each instead of a PiOffsetRow's ~90 (a
+// store's view lives as long as the mount): per row, varints of entrySeq,
+// segmentSeq and frameSeq, of byteOffset as a zigzag difference from the
+// previous row's end and of byteLength; the CRC as 4 bytes; the entryId as
+// 0x00 and 4 bytes when it is 8 lowercase hex digits (pi's ids), else
+// varint(length + 1) and its bytes. Every kCheckpointRows rows a checkpoint
+// records the rendered and encoded offsets and the previous row is
+// forgotten, so a read decodes at most one group it does not return.
 #ifndef LOGDEX_RECOVERY_PI_OFFSETS_VERSION_H_
 #define LOGDEX_RECOVERY_PI_OFFSETS_VERSION_H_
 
@@ -38,9 +47,21 @@ class PiOffsetsVersion final : public index::FileVersion {
   void Supersede() { MarkSuperseded(); }
 
  private:
+  static constexpr uint64_t kCheckpointRows = 32;
+  struct Checkpoint {
+    uint64_t rendered_offset;
+    uint64_t data_offset;
+  };
+  // Renders rows from checkpoint c on while fn(row_start, text) returns true.
+  template <typename Fn>
+  void Decode(size_t c, Fn&& fn) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
-  std::vector<index::PiOffsetRow> rows_ ABSL_GUARDED_BY(mu_);
-  std::vector<uint64_t> ends_ ABSL_GUARDED_BY(mu_);  // rendered end offset of each row
+  std::string data_ ABSL_GUARDED_BY(mu_);  // encoded rows
+  std::vector<Checkpoint> checkpoints_ ABSL_GUARDED_BY(mu_);
+  uint64_t rows_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;      // rendered bytes
+  uint64_t prev_end_ ABSL_GUARDED_BY(mu_) = 0;  // last row's byteOffset + byteLength
   std::atomic<int64_t> changed_ns_;
 };
 
