@@ -59,7 +59,8 @@ void RowStore::ReplaceRuns(std::vector<std::shared_ptr<const Run>> runs) {
 uint64_t RowStore::memory_bytes() const {
   uint64_t n = runs_.capacity() * sizeof(runs_[0]) + run_starts_.capacity() * sizeof(uint64_t);
   for (const auto& r : runs_) {
-    n += sizeof(Run) + r->data.capacity() + r->checkpoints.capacity() * sizeof(Run::Checkpoint);
+    n += sizeof(Run) + r->data.capacity();
+    if (r->checkpoints.capacity() > 1) n += r->checkpoints.capacity() * sizeof(Run::Checkpoint);
   }
   for (const std::string& f : files_) n += sizeof(std::string) + f.capacity();
   return n;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "index/row.h"
 
 namespace logdex::index {
@@ -27,7 +28,9 @@ struct Run {
     uint64_t rendered_offset;  // within the run
     uint32_t data_offset;      // within data
   };
-  std::vector<Checkpoint> checkpoints;  // one per kCheckpointRows rows
+  // One per kCheckpointRows rows. Most runs (small files, appends) have one,
+  // kept inline: no allocation of its own.
+  absl::InlinedVector<Checkpoint, 1> checkpoints;
 };
 
 // Encodes the rows of one file into a Run.
