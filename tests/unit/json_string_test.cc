@@ -153,6 +153,28 @@ TEST(AppendJsonString, UnpairedSurrogateIsWrittenAsLowercaseEscape) {
   EXPECT_EQ(Encode("x\xED\xBF\xBFy"), R"("x\udfffy")");
 }
 
+TEST(AppendJsonString, EveryByteThatNeedsCareIsFoundWhereverItFallsInALongString) {
+  // Long plain runs are copied a word at a time; a byte that is not plain
+  // must be seen at any position in or after such a run.
+  struct Case {
+    std::string_view raw, escaped;
+  } cases[] = {
+      {std::string_view("\0", 1), "\\u0000"}, {"\x1f", "\\u001f"},  {"\n", "\\n"},
+      {"\"", "\\\""},                      {"\\", "\\\\"},      {"\xED\xA0\x80", "\\ud800"},
+      {"\xED\x9F\xBF", "\xED\x9F\xBF"},     {"\x7f", "\x7f"},        {" ", " "},
+      {"\xC3\xA9", "\xC3\xA9"},
+  };
+  for (const Case& c : cases) {
+    for (size_t before = 0; before <= 19; ++before) {
+      const std::string text = std::string(before, 'a') + std::string(c.raw) + std::string(20, 'b');
+      const std::string want =
+          "\"" + std::string(before, 'a') + std::string(c.escaped) + std::string(20, 'b') + "\"";
+      EXPECT_EQ(Encode(text), want) << before;
+      EXPECT_EQ(JsonStringLength(text), want.size()) << before;
+    }
+  }
+}
+
 // ---- both ways ----
 
 TEST(JsonStringRoundTrip, DecodedTextEncodesToTheMinimalLiteral) {
