@@ -12,9 +12,9 @@
 #   d  first stat of index.ndjson after a remount with a valid cache (verify=full) vs cold
 #   e  100,000 small files: remount (verify=full, verify=stat) vs cold
 #   f  append one line through a read-write mount, then stat + open + read the index's tail,
-#      at ~10,000 and ~1,000,000 rows; and the stat alone
+#      at ~10,000 and ~1,000,000 rows (mixed dirs: ~10 files per 1,900 rows); and the stat alone
 #   g  daemon VmRSS per row: mixed dir and 100,000 files (after the build and a full read),
-#      and a memory curve at 10k, 100k, 1M rows
+#      and a memory curve on the mixed dirs of ~10k, ~100k, ~1M rows
 #   h  100,000 small files: `logdex index` vs `find ... -print0 | xargs -0 cat`
 #   +  the Google Benchmark micro-benchmarks (logdex_bench), when built
 # LOGDIR replaces the generated ~200 MiB mixed dir of rows a-d and g.
@@ -68,12 +68,12 @@ abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
 if [ "$mode" = quick ]; then
   mb=4 nsmall=3000 small_rows=2000 big_rows=20000 mid_rows=5000 samples=20 runs=1 reps=1
-  read_rounds=1 read_min=$((4 * 1048576))
+  read_rounds=1 read_min=$((4 * 1048576)) read_min_cat=$((2 * 1048576))
 else
   mb=${LOGDEX_BENCH_MB:-200} nsmall=${LOGDEX_BENCH_FILES:-100000}
   small_rows=10000 big_rows=${LOGDEX_BENCH_BIG_ROWS:-1000000} mid_rows=100000
   samples=${LOGDEX_BENCH_SAMPLES:-100} runs=${LOGDEX_BENCH_RUNS:-5} reps=3
-  read_rounds=7 read_min=$((256 * 1048576))
+  read_rounds=7 read_min=$((256 * 1048576)) read_min_cat=$((32 * 1048576))
 fi
 seed=${LOGDEX_BENCH_SEED:-1}
 
@@ -407,7 +407,7 @@ if [ -n "$baseline" ]; then
 fi
 
 # ---- b, c, d, g: mounts of the mixed dir ----
-declare -A cache
+declare -A cache files_of
 if fuse_ok; then
   say "d/g: mixed dir, cold build vs remount ($reps interleaved rounds)"
   for r in $(seq "$reps"); do
@@ -442,7 +442,11 @@ if fuse_ok; then
     first_stat "$mnt" >/dev/null
     probe+=("$mnt/index.ndjson" "$mnt/$largest_rel")
   done
-  if out=$(timeout 1200 python3 "$repo/tests/bench/read_speed.py" --rounds "$read_rounds" --min-bytes "$read_min" "${probe[@]}"); then
+  # Twice: `cat` processes (what a user runs: the row's figure) and reads in one process (the
+  # read path alone, without fork and exec).
+  for how in cat proc; do
+  if [ $how = cat ]; then args=(--cat --min-bytes "$read_min_cat"); else args=(--min-bytes "$read_min"); fi
+  if out=$(timeout 1200 python3 "$repo/tests/bench/read_speed.py" --rounds "$read_rounds" "${args[@]}" "${probe[@]}"); then
     while read -r _ best _ medv _ size f; do
       k=
       case $f in
@@ -451,11 +455,12 @@ if fuse_ok; then
         */index.ndjson) for b in "${bins[@]}"; do [ "$f" = "${mnt_of[$b]:-}/index.ndjson" ] && k=$b:index; done ;;
         *) for b in "${bins[@]}"; do [ "$f" = "${mnt_of[$b]:-}/$largest_rel" ] && k=$b:largest; done ;;
       esac
-      [ -n "$k" ] && S[$k:best]=$best && S[$k:med]=$medv
+      [ -n "$k" ] && S[$k:$how:best]=$best && S[$k:$how:med]=$medv
     done <<<"$out"
   else
-    fail "read_speed.py failed: $out"
+    fail "read_speed.py ${args[*]} failed: $out"
   fi
+  done
   for b in "${bins[@]}"; do [ -n "${mnt_of[$b]:-}" ] && unmount "${mnt_of[$b]}"; done
 
   # ---- e, g: 100,000 small files: cold, remount verify=full, remount verify=stat ----
@@ -480,12 +485,17 @@ if fuse_ok; then
     done
   done
 
-  # ---- f, g: append latency and the memory curve on one-file dirs of tiny rows ----
+  # ---- f, g: append latency and the memory curve on mixed dirs of ~N rows ----
+  # Mixed dirs like the one of row a (~1,900 rows and ~10 files per MiB), so costs that grow
+  # with the number of files show as well as those that grow with rows. The appends go to a
+  # claude file (the probe writes claude lines and looks for their uuid as entryId).
   for n in "$small_rows" "$mid_rows" "$big_rows"; do
-    say "f/g: $n rows"
     dir=$work/rows$n
-    python3 "$repo/scripts/gen_bench_corpus.py" "$dir" --rows "$n" --tiny --seed "$seed"
-    rel=$(cd "$dir" && find . -type f -name '*.jsonl' | head -1); rel=${rel#./}
+    rmb=$(awk -v n="$n" 'BEGIN { printf "%.2f", n / 1900 }')
+    say "f/g: ~$n rows (--mb $rmb)"
+    python3 "$repo/scripts/gen_bench_corpus.py" "$dir" --mb "$rmb" --seed "$seed"
+    files_of[$n]=$(find "$dir" -type f \( -name '*.jsonl' -o -name '*.ndjson' -o -name '*.seg' \) ! -path '*/index/offsets.jsonl' | wc -l)
+    rel=$(cd "$dir" && find ./claude -type f -name '*.jsonl' | sort | head -1); rel=${rel#./}
     for r in 1 2; do
       for b in "${bins[@]}"; do
         mount_logdex "${bin[$b]}" "$dir" "rw,cache_dir=$work/cache-rows$n-$b-$r" || continue
@@ -542,15 +552,20 @@ note "runs (ms): cat $(samples_of cat:ms);$(for b in "${bins[@]}"; do echo -n " 
 if fuse_ok; then
   header "b, c. warm reads: mount vs native file (read_speed.py, $read_rounds interleaved rounds, MiB/s)"
   for what in index largest; do
-    if [ $what = index ]; then lab="index.ndjson ($(mib "$idx_size") MiB)"; lim=0.8; else lab="largest log file ($(mib "$(stat -c %s "$largest")") MiB)"; lim=0.9; fi
-    line "native $lab: best / median" "" "${S[native:$what:best]:-n/a} / ${S[native:$what:med]:-n/a}" "" ""
-    vb=$( [ -n "$baseline" ] && echo "${S[before:$what:best]:-n/a} / ${S[before:$what:med]:-n/a}" || echo "")
-    line "MNT/$lab: best / median" "$vb" "${S[after:$what:best]:-n/a} / ${S[after:$what:med]:-n/a}" "" ""
-    rb=$( [ -n "$baseline" ] && ratio "${S[before:$what:best]:-n/a}" "${S[native:$what:best]:-n/a}" || echo "")
-    result "  mount / native (best vs best)" ">=" "$lim" "x" "$rb" "$(ratio "${S[after:$what:best]:-n/a}" "${S[native:$what:best]:-n/a}")"
-    rb=$( [ -n "$baseline" ] && ratio "${S[before:$what:med]:-n/a}" "${S[native:$what:med]:-n/a}" || echo "")
-    result "  mount / native (median vs median)" ">=" "$lim" "x" "$rb" "$(ratio "${S[after:$what:med]:-n/a}" "${S[native:$what:med]:-n/a}")"
+    if [ $what = index ]; then lab="index.ndjson ($(mib "$idx_size") MiB)"; lim=0.8; else lab="largest log ($(mib "$(stat -c %s "$largest")") MiB)"; lim=0.9; fi
+    for how in cat proc; do
+      if [ $how = cat ]; then hl="cat"; tl=">="; else hl="in-process reads"; tl=""; fi
+      g() { echo "${S[$1:$what:$how:best]:-n/a} / ${S[$1:$what:$how:med]:-n/a}"; }
+      line "$hl: native $lab, best / median" "" "$(g native)" "" ""
+      line "$hl: MNT/$lab, best / median" "$( [ -n "$baseline" ] && g before)" "$(g after)" "" ""
+      for stat_ in best med; do
+        rb=$( [ -n "$baseline" ] && ratio "${S[before:$what:$how:$stat_]:-n/a}" "${S[native:$what:$how:$stat_]:-n/a}" || echo "")
+        result "  $hl: mount / native ($stat_ vs $stat_)" "$tl" "$lim" "x" "$rb" "$(ratio "${S[after:$what:$how:$stat_]:-n/a}" "${S[native:$what:$how:$stat_]:-n/a}")"
+      done
+    done
   done
+  note "cat: a \`cat FILE >/dev/null\` process per read (its fork+exec included: the row's figure);"
+  note "in-process: the same reads without fork+exec, the read path alone (for a small file mostly open/release)"
 
   header "d. mixed dir: first stat of index.ndjson, remount with a valid cache vs cold build"
   result "cold: first stat (the build; median)" "" "" " ms" "$(bm cold_ms)" "$(med after:cold_ms)"
@@ -569,8 +584,9 @@ if fuse_ok; then
   rb=$( [ -n "$baseline" ] && ratio "$(med before:sstat_ms)" "$(med before:scold_ms)" || echo "")
   result "verify=stat remount / cold" "<=" 0.3 "x" "$rb" "$(ratio "$(med after:sstat_ms)" "$(med after:scold_ms)")"
 
-  header "f. append one line through a rw mount, then stat + open + read the index's tail ($samples appends x 2 mounts)"
+  header "f. append one line through a rw mount, then stat + open + read the index's tail ($samples appends x 2 mounts; mixed dirs)"
   for n in "$small_rows" "$big_rows"; do
+    note "~$n rows: $(med "after:rows$n") rows in ${files_of[$n]:-?} log files"
     result "$n rows: total, median" "<=" 1 " ms" "$(bm lat$n)" "$(med "after:lat$n")"
     result "$n rows: total, p99" "" "" " ms" "$(bm latp99$n)" "$(med "after:latp99$n")"
     result "$n rows: write -> stat shows it, median" "" "" " ms" "$(bm vis$n)" "$(med "after:vis$n")"
@@ -591,8 +607,9 @@ if fuse_ok; then
     result "  VmRSS, ${what%_rss}" "" "" " MiB" "$(mibk "$(bm "$what")")" "$(mibk "$(med "after:$what")")"
   done
   for n in "$small_rows" "$mid_rows" "$big_rows"; do
-    rb=$( [ -n "$baseline" ] && pr before "rss$n" "$n" || echo "")
-    result "curve: one file of $n tiny rows, B/row" "" "" " B" "$rb" "$(pr after "rss$n" "$n")"
+    rn=$(med "after:rows$n")
+    rb=$( [ -n "$baseline" ] && pr before "rss$n" "$(med "before:rows$n")" || echo "")
+    result "curve: mixed dir of $rn rows, ${files_of[$n]:-?} files, B/row" "" "" " B" "$rb" "$(pr after "rss$n" "$rn")"
   done
   note "curve VmRSS (MiB):$(for b in "${bins[@]}"; do echo -n " $b"; for n in "$small_rows" "$mid_rows" "$big_rows"; do echo -n " $(mibk "$(med "$b:rss$n")")"; done; echo -n ";"; done)"
 fi
