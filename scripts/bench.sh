@@ -169,6 +169,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+# A command that stops the script under set -e says so (otherwise the run would end silently).
+trap 'say "ERROR: stopped at line $LINENO: $BASH_COMMAND"' ERR
 trap 'exit 130' INT TERM
 
 # LOGDEX LOGDIR OPTS: mounts on a fresh dir and sets $mnt, $pid (the daemon) and $mount_ms.
@@ -196,7 +198,6 @@ fuse_ok() { [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1 && comman
 declare -A S
 add() { case $2 in ''|n/a) ;; *) S[$1]="${S[$1]:-} $2" ;; esac; }
 median() { if [ $# -eq 0 ]; then echo n/a; else printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; fi; }
-best_low() { if [ $# -eq 0 ]; then echo n/a; else printf '%s\n' "$@" | sort -g | head -1; fi; }
 med() { local k; k=${S[$1]:-}; median $k; }
 samples_of() { echo "${S[$1]:-}" | sed 's/^ //'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "n/a" && b != "n/a" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -495,7 +496,8 @@ if fuse_ok; then
     say "f/g: ~$n rows (--mb $rmb)"
     python3 "$repo/scripts/gen_bench_corpus.py" "$dir" --mb "$rmb" --seed "$seed"
     files_of[$n]=$(find "$dir" -type f \( -name '*.jsonl' -o -name '*.ndjson' -o -name '*.seg' \) ! -path '*/index/offsets.jsonl' | wc -l)
-    rel=$(cd "$dir" && find ./claude -type f -name '*.jsonl' | sort | head -1); rel=${rel#./}
+    # Not `| head -1`: under pipefail sort dies of SIGPIPE once its output outgrows the pipe.
+    rel=$(cd "$dir" && find ./claude -type f -name '*.jsonl' | sort | awk 'NR == 1'); rel=${rel#./}
     for r in 1 2; do
       for b in "${bins[@]}"; do
         mount_logdex "${bin[$b]}" "$dir" "rw,cache_dir=$work/cache-rows$n-$b-$r" || continue
