@@ -4,6 +4,10 @@
 usage:
   gen_bench_corpus.py OUT --mb N [--seed S]          realistic mix, about N MiB
   gen_bench_corpus.py OUT --rows N --tiny [--seed S] one claude file of N ~150-byte lines
+  gen_bench_corpus.py OUT --files N [--seed S] [--grow]
+                                                     N small files of 5 lines each (5N rows)
+  gen_bench_corpus.py OUT --gb N [--seed S] [--grow] a big dir of about N GiB, fast: copies
+                                                     of one 256 MiB realistic mix
 
 The realistic mix, by bytes: ~35% pi session stores, ~35% Claude Code sessions, ~20% Codex
 rollouts, ~10% generic JSON-lines logs; every file has 5-400 lines. Nothing is damaged: every
@@ -17,6 +21,22 @@ line is one valid JSON object ending in '\\n', so `jq` parses all of them (the b
   codex/sessions/2026/MM/DD/rollout-...-<uuid>.jsonl    session_meta, then response_item/event_msg
   misc/app-NNNN.ndjson                                  generic application log
 
+--files N: file i (0 <= i < N) is claude (50%), codex (30%) or generic (20%), chosen by i, with
+5 lines of a few hundred bytes each; at most 1,000 files per directory:
+  claude/projects/-home-dev-pDDDD/<uuid>.jsonl          DDDD = i // 1000
+  codex/sessions/YYYY/MM/DD/rollout-...-<uuid>.jsonl    one day per 1,000 files
+  misc/app-DDDD/log-IIIIIII.ndjson
+Every file has its own random stream (seed, i), so file i is the same bytes whatever N is:
+--grow keeps the files an earlier, smaller run wrote and adds the missing ones (the bench's
+scale curve grows one dir 100k -> 250k -> ... -> 1M). About 17 s per 100,000 files (2 vCPU,
+mostly Python).
+
+--gb N: writes copy0000/ (the --mb 256 mix, ~25 s) once, then byte-identical copies
+copy0001/, copy0002/, ... with copy_file_range until the total reaches N GiB (rounded up to a
+whole copy, 256 MiB). Sessions therefore repeat: a copy's rows differ from the original's only
+in `file`. --grow adds copies to an existing dir. About 25 s + 5 s per GiB (75 s for 10 GiB on
+the 2 vCPU dev VM), bound by the disk.
+
 Deterministic: the same arguments give the same bytes. Python 3 standard library only.
 """
 
@@ -26,6 +46,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sys
 
 EPOCH = datetime.datetime(2026, 1, 1)
@@ -69,10 +90,13 @@ def compact(obj, sort_keys=False):
 
 
 class Gen:
-    def __init__(self, seed):
+    def __init__(self, seed, lines=None, scale=1):
         self.rng = random.Random(seed)
         # Seconds since EPOCH (UTC); advances as lines are written.
         self.clock = 0.0
+        # Lines per file (None: 5-400 at random) and a divisor of the message text's length.
+        self.lines = lines
+        self.scale = scale
 
     def uuid(self):
         h = "%032x" % self.rng.getrandbits(128)
@@ -82,6 +106,7 @@ class Gen:
         return "%08x" % self.rng.getrandbits(32)
 
     def text(self, lo, hi):
+        lo, hi = max(2, lo // self.scale), max(3, hi // self.scale)
         return " ".join(self.rng.choices(WORDS, k=self.rng.randint(lo, hi)))
 
     def tick(self):
@@ -93,7 +118,7 @@ class Gen:
         return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
     def n_lines(self):
-        return self.rng.randint(5, 400)
+        return self.lines if self.lines else self.rng.randint(5, 400)
 
     # ---- sources ----
 
@@ -286,25 +311,117 @@ def gen_rows(out, rows, tiny, seed):
           file=sys.stderr)
 
 
+FILES_PER_DIR = 1000
+GB_POOL_MIB = 256
+
+
+def small_file(out, i, seed):
+    """(path, bytes) of file i of --files: 5 lines; the path is drawn first, so it is cheap."""
+    g = Gen(seed * 1000003 + i, lines=5, scale=5)
+    d = i // FILES_PER_DIR
+    g.clock = d * 86400.0 + (i % FILES_PER_DIR) * 60.0
+    kind = i % 10
+    if kind < 5:
+        project = "p%04d" % d
+        path = os.path.join(out, "claude", "projects", "-home-dev-" + project, g.uuid() + ".jsonl")
+        return path, lambda: encode_lines(g.claude_lines(project))
+    if kind < 8:
+        stamp = g.stamp()
+        path = os.path.join(out, "codex", "sessions", stamp[0:4], stamp[5:7], stamp[8:10],
+                            "rollout-%s-%s.jsonl" % (stamp[:19].replace(":", "-"), g.uuid()))
+        return path, lambda: encode_lines(g.codex_lines())
+    path = os.path.join(out, "misc", "app-%04d" % d, "log-%07d.ndjson" % i)
+    return path, lambda: encode_lines(g.misc_lines(i))
+
+
+def gen_files(out, n, seed):
+    made = kept = size = 0
+    dirs = set()
+    for i in range(n):
+        path, render = small_file(out, i, seed)
+        parent = os.path.dirname(path)
+        if parent not in dirs:
+            os.makedirs(parent, exist_ok=True)
+            dirs.add(parent)
+        if os.path.exists(path):
+            kept += 1
+            continue
+        data = render()
+        with open(path, "wb") as f:
+            f.write(data)
+        made += 1
+        size += len(data)
+    print("gen_bench_corpus: %s: %d small files (%d written, %.1f MiB; %d kept), %d rows"
+          % (out, n, made, size / 1048576.0, kept, 5 * n), file=sys.stderr)
+
+
+def copy_tree(src, dst):
+    for root, _, names in os.walk(src):
+        target = os.path.join(dst, os.path.relpath(root, src))
+        os.makedirs(target, exist_ok=True)
+        for name in names:
+            with open(os.path.join(root, name), "rb") as fi, \
+                    open(os.path.join(target, name), "wb") as fo:
+                left = os.fstat(fi.fileno()).st_size
+                while left > 0:
+                    n = os.copy_file_range(fi.fileno(), fo.fileno(), left)
+                    if n <= 0:
+                        raise OSError("copy_file_range returned %d" % n)
+                    left -= n
+
+
+def gen_gb(out, gib, seed):
+    pool = os.path.join(out, "copy0000")
+    if not os.path.isdir(pool):
+        gen_mix(pool, GB_POOL_MIB * 1048576, seed)
+    copies = int(-(-gib * 1024 // GB_POOL_MIB))  # ceil
+    have = 0
+    for k in range(1, max(copies, 1)):
+        dst = os.path.join(out, "copy%04d" % k)
+        if os.path.isdir(dst):
+            have += 1
+            continue
+        # Written under a temporary name, so an interrupted copy is not counted as whole.
+        tmp = os.path.join(out, ".partial-copy%04d" % k)
+        if os.path.exists(tmp):
+            shutil.rmtree(tmp)
+        copy_tree(pool, tmp)
+        os.rename(tmp, dst)
+    print("gen_bench_corpus: %s: %d copies of %d MiB (%d were there), %.2f GiB of logs"
+          % (out, max(copies, 1), GB_POOL_MIB, have, max(copies, 1) * GB_POOL_MIB / 1024.0),
+          file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", help="directory to create (must not exist or be empty)")
     ap.add_argument("--mb", type=float, help="size of the realistic mix in MiB")
     ap.add_argument("--rows", type=int, help="write one claude file of this many rows")
     ap.add_argument("--tiny", action="store_true", help="with --rows: ~150-byte lines")
+    ap.add_argument("--files", type=int, help="write this many small files of 5 lines each")
+    ap.add_argument("--gb", type=float, help="a big dir of about this many GiB (copies)")
+    ap.add_argument("--grow", action="store_true",
+                    help="with --files or --gb: OUT may hold an earlier run's output; add to it")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    if (args.mb is None) == (args.rows is None):
-        ap.error("give exactly one of --mb and --rows")
+    modes = [m for m in (args.mb, args.rows, args.files, args.gb) if m is not None]
+    if len(modes) != 1:
+        ap.error("give exactly one of --mb, --rows, --files and --gb")
     if args.tiny and args.rows is None:
         ap.error("--tiny goes with --rows")
-    if os.path.exists(args.out) and os.listdir(args.out):
+    if args.grow and args.files is None and args.gb is None:
+        ap.error("--grow goes with --files or --gb")
+    if os.path.exists(args.out) and os.listdir(args.out) and not args.grow:
         ap.error("%s exists and is not empty" % args.out)
     os.makedirs(args.out, exist_ok=True)
     if args.mb is not None:
         gen_mix(args.out, int(args.mb * 1048576), args.seed)
-    else:
+    elif args.rows is not None:
         gen_rows(args.out, args.rows, args.tiny, args.seed)
+    elif args.files is not None:
+        gen_files(args.out, args.files, args.seed)
+    else:
+        gen_gb(args.out, args.gb, args.seed)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs dependencies, then
-#   1. build/       normal build; ctest runs the unit tests and the mount tests;
+#   1. build/       normal build; ctest runs the unit tests and the mount tests; then
+#                   scripts/bench.sh --quick with build/fs/logdex (errors fail, timings never);
 #   2. build-pkg/   the Debian package (scripts/check_package.sh): built, installed with
 #                   apt-get, /usr/bin/logdex and its man page checked, one mount test and a
 #                   `mount -t fuse.logdex` test run with it, removed again;
@@ -53,6 +54,9 @@ step "install dependencies" bash scripts/install_deps.sh || exit 1
 
 if step "build (RelWithDebInfo)" bash scripts/build.sh build -DBUILD_TESTING=ON -DLOGDEX_SANITIZE=OFF; then
   step "tests: unit + mount" ctest --test-dir build --output-on-failure --no-tests=error --timeout 900 -j"$jobs"
+  # Every benchmark path once on small corpora with the binary just built; fails only on
+  # errors (a failed mount, a wrong served index, a crash, a mount left behind), never on timings.
+  step "bench --quick" bash scripts/bench.sh --quick --binary build/fs/logdex
 fi
 # The mount tests must be registered, and may skip only where /dev/fuse is missing.
 if [ -f build/CTestTestfile.cmake ] && ! ctest --test-dir build -N | grep -q 'mount_tests'; then
