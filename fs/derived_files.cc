@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -21,26 +22,21 @@ std::string Key(std::string_view dir, std::string_view name) {
 
 }  // namespace
 
-// Reads one version; while it is current, each read first brings the source
-// up to date (SPEC §4 freshness), which may make a newer version: this
-// handle then reads its own version on to its end.
+// Reads one version, as far as it reaches now. Reads come through the page
+// cache, which asks for attributes (bringing the source up to date) before a
+// read that reaches past the size it knows, so a read here needs no refresh
+// of its own: bytes past what any reply showed only fill the page's tail.
 class DerivedFiles::Handle : public FileHandle {
  public:
-  Handle(VersionPtr version, DerivedSource* source)
-      : version_(std::move(version)), source_(source) {}
+  explicit Handle(VersionPtr version) : version_(std::move(version)) {}
 
   absl::Status Read(uint64_t offset, size_t size, std::string* out) const override {
-    if (!version_->superseded()) {
-      absl::StatusOr<VersionPtr> now = source_->Current(/*may_open=*/true);
-      if (!now.ok()) return now.status();
-    }
     version_->Read(offset, size, out);
     return absl::OkStatus();
   }
 
  private:
   const VersionPtr version_;
-  DerivedSource* const source_;
 };
 
 DerivedFiles::File* DerivedFiles::MakeFile(std::string dir, std::string name, DerivedSpec spec) {
@@ -207,7 +203,7 @@ absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
   if (!r.ok()) return r.status();
   if (r->second->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
   if (r->first == nullptr) return PosixError(EIO, "derived file has no version");
-  return std::unique_ptr<FileHandle>(new Handle(r->first, r->second->spec.source));
+  return std::unique_ptr<FileHandle>(new Handle(r->first));
 }
 
 void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
@@ -216,7 +212,56 @@ void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
   if (it == nodes_.end()) return;
   Node& node = it->second;
   node.nlookup = node.nlookup > nlookup ? node.nlookup - nlookup : 0;
+  if (node.nlookup == 0) node.kernel_has = false;  // the kernel dropped its inode
   if (node.nlookup == 0 && node.file->current != id) nodes_.erase(it);
+}
+
+void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, bool entry,
+                                std::function<void()> reply) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = nodes_.find(id);
+    Node* found = it == nodes_.end() ? nullptr : &it->second;
+    if (found != nullptr && entry && !found->kernel_has) {
+      // This reply may make the kernel's inode, with i_size `size` and no
+      // pages; an older inode of the node is gone (nlookup reached 0).
+      found->told = size;
+    }
+    if (found != nullptr) found->kernel_has = true;  // any reply: the kernel has it
+    if (found != nullptr && found->version != nullptr && notifier_->running()) {
+      Node& node = *found;
+      bool held = notifier_->ordered_busy();  // a store queued before may show less
+      if (size > node.told) {
+        // From `told` (the lowest i_size the kernel may hold): its partial
+        // page is rewritten. Small growth is stored whole (it is what the
+        // next read wants); large growth only up to the end of the last
+        // page that may be partial, plus the last byte, which sets i_size.
+        constexpr uint64_t kPage = 4096;
+        constexpr uint64_t kStoreWhole = uint64_t{1} << 20;
+        const uint64_t from = node.told;
+        const uint64_t head_end =
+            size - from <= kStoreWhole
+                ? size
+                : std::min(size, (std::max(node.shown, from) / kPage + 1) * kPage);
+        std::string head;
+        node.version->Read(from, head_end - from, &head);
+        if (!head.empty()) notifier_->Store(id, from, std::move(head));
+        if (from + head.size() < size) {
+          std::string last;
+          node.version->Read(size - 1, 1, &last);
+          if (!last.empty()) notifier_->Store(id, size - 1, std::move(last));
+        }
+        node.told = size;
+        held = true;
+      }
+      node.shown = std::max(node.shown, size);
+      if (held) {
+        notifier_->Then(std::move(reply));
+        return;
+      }
+    }
+  }
+  reply();
 }
 
 std::optional<DerivedFiles::NodeInfo> DerivedFiles::Info(NodeId id) const {
@@ -254,16 +299,15 @@ std::vector<DirEntry> DerivedFiles::Entries(std::string_view dir) {
   return out;
 }
 
-void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version, uint64_t old_size) {
+void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version,
+                           uint64_t /*old_size*/) {
   absl::MutexLock lock(&mu_);
   if (version == nullptr) return;
   for (auto& [key, file] : files_) {
     if (file->spec.source != source || file->spec.kind != DerivedSpec::Kind::kFile) continue;
-    const NodeId before = file->current;
-    const NodeId now = Sync(*file, version);
-    // Growth of the same version: its pages from the old end on are stale
-    // (the last one was partial), and so is its size.
-    if (now == before) notifier_->Invalidate(now, old_size);
+    // A new version's name notice is queued by Sync; growth is told with
+    // the next reply that shows it (ReplyInOrder).
+    Sync(*file, version);
   }
 }
 

@@ -33,15 +33,36 @@ FileHandle* FileOf(const fuse_file_info* fi) { return reinterpret_cast<FileHandl
 DirHandle* DirOf(const fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
 
 // Entry replies count as lookups; one the kernel never got is forgotten.
+// Entry and attribute replies go out in order with what the kernel caches
+// (LogdexFs::ReplyInOrder): maybe later, from the notifier thread, so the
+// reply function holds no pointer into this handler's frame but `req`.
 void ReplyEntry(fuse_req_t req, const absl::StatusOr<fuse_entry_param>& e) {
   if (!e.ok()) return ReplyStatus(req, e.status());
-  if (fuse_reply_entry(req, &*e) != 0) Fs(req).DoForget(e->ino, 1);
+  LogdexFs* fs = &Fs(req);
+  const fuse_entry_param entry = *e;
+  fs->ReplyInOrder(entry.ino, static_cast<uint64_t>(entry.attr.st_size), /*entry=*/true,
+                   [fs, req, entry] {
+                     if (fuse_reply_entry(req, &entry) != 0) fs->DoForget(entry.ino, 1);
+                   });
+}
+
+void ReplyAttr(fuse_req_t req, fuse_ino_t ino, const struct stat& st) {
+  Fs(req).ReplyInOrder(ino, static_cast<uint64_t>(st.st_size), /*entry=*/false,
+                       [req, st] { fuse_reply_attr(req, &st, kAttrTimeout); });
 }
 
 void Init(void* /*userdata*/, fuse_conn_info* conn) {
   // Writes go through at once, so sizes seen through the mount and in the
   // log dir agree and O_APPEND writes append where the log dir's end is.
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // Page cache rules (derived_files.h, page_cache_stamps.h): a size change
+  // the kernel learns from a reply drops all of a file's pages (the partial
+  // last page may be stale, and only a store can tell it which bytes are
+  // new), so no explicit invalidation mode; and no attribute request before
+  // every read (auto_inval_data): reads within the cached size need none,
+  // reads past it ask anyway, and a backing file's pages are checked at
+  // open.
+  conn->want &= ~(FUSE_CAP_EXPLICIT_INVAL_DATA | FUSE_CAP_AUTO_INVAL_DATA);
 }
 
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -56,14 +77,14 @@ void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   absl::StatusOr<struct stat> st = Fs(req).DoGetattr(ino, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
-  fuse_reply_attr(req, &*st, kAttrTimeout);
+  ReplyAttr(req, ino, *st);
 }
 
 void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   absl::StatusOr<struct stat> st =
       Fs(req).DoSetattr(Who(req), ino, *attr, to_set, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
-  fuse_reply_attr(req, &*st, kAttrTimeout);
+  ReplyAttr(req, ino, *st);
 }
 
 void Readlink(fuse_req_t req, fuse_ino_t ino) {
