@@ -166,6 +166,18 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   // With attr_timeout 0 the kernel never answers stat from these attributes,
   // so an unbound node's size 0 is never what a stat shows.
   e.attr = Attr(*file, id, node.version);
+  const uint64_t size = static_cast<uint64_t>(e.attr.st_size);
+  if (!node.kernel_has) {
+    // This reply may make the kernel's inode, with i_size `size` and no
+    // pages (an older inode of the node is gone: nlookup had reached 0).
+    node.kernel_has = true;
+    node.told = size;
+    node.shown = std::max(node.shown, size);
+  } else if (node.version != nullptr && size > node.told) {
+    // The kernel's i_size is at most `told` (header comment): showing more
+    // here would make it drop every page; the next getattr stores it.
+    e.attr.st_size = static_cast<off_t>(node.told);
+  }
   e.entry_timeout = kDerivedEntryTimeout;
   e.attr_timeout = kAttrTimeout;
   return e;
@@ -216,20 +228,15 @@ void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
   if (node.nlookup == 0 && node.file->current != id) nodes_.erase(it);
 }
 
-void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, bool entry,
-                                std::function<void()> reply) {
+void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply) {
   {
     absl::MutexLock lock(&mu_);
     auto it = nodes_.find(id);
-    Node* found = it == nodes_.end() ? nullptr : &it->second;
-    if (found != nullptr && entry && !found->kernel_has) {
-      // This reply may make the kernel's inode, with i_size `size` and no
-      // pages; an older inode of the node is gone (nlookup reached 0).
-      found->told = size;
-    }
-    if (found != nullptr) found->kernel_has = true;  // any reply: the kernel has it
-    if (found != nullptr && found->version != nullptr && notifier_->running()) {
-      Node& node = *found;
+    if (it != nodes_.end() && it->second.version != nullptr && notifier_->running()) {
+      // A getattr: the kernel has the inode (kernel_has may be false only
+      // in a race with its forget; `told` is still a lower bound).
+      Node& node = it->second;
+      node.kernel_has = true;
       bool held = notifier_->ordered_busy();  // a store queued before may show less
       if (size > node.told) {
         // From `told` (the lowest i_size the kernel may hold): its partial

@@ -25,22 +25,29 @@
 // a version's bytes never change once there, so a cached page stays right
 // except past the version's end at the time it was read (zeros). Two rules
 // keep reads exact (SPEC §4 freshness, whole rows):
-//  - the kernel's i_size of a node must never be below a size the daemon
-//    has shown for it, since reads are cut there. A getattr or entry reply
-//    can be dropped by the kernel (its attr_version check: another reply or
-//    notice for the inode was applied while it was in flight), so a reply
-//    alone does not set i_size. ReplyInOrder() therefore first has the
-//    notifier push the new bytes into the cache with notify_store, which
-//    grows i_size itself and only ever up, and sends the reply after it;
-//    a reply that shows nothing new goes at once. Attribute timeouts stay 0,
-//    so a read that reaches past i_size asks for attributes first.
+//  - the kernel's i_size of a node must never be below a size a stat has
+//    shown, since reads are cut there. A getattr reply can be dropped by the
+//    kernel (its attr_version check: another reply or notice for the inode
+//    was applied while it was in flight) while the stat still shows its
+//    size, so a reply alone does not set i_size. ReplyInOrder() therefore
+//    first has the notifier push the new bytes into the cache with
+//    notify_store, which grows i_size itself and only ever up, and sends the
+//    getattr reply after it; a reply that shows nothing new goes at once.
+//    Attribute timeouts stay 0, so a read that reaches past i_size asks for
+//    attributes first, and a stat never answers from the cache.
 //  - the partial page at the old end must not keep its zeros: each store
-//    starts at the lowest size the kernel may hold (`told`), so it rewrites
-//    that page. A size change the kernel learns from a reply instead makes it
-//    drop all the node's pages (no FUSE_CAP_EXPLICIT_INVAL_DATA): slower,
-//    never wrong.
-// No page notice (notify_inval_inode) is ever sent for growth: it would
-// drop a reply in flight without setting i_size.
+//    starts at `told`, the lowest i_size the kernel may hold, so it rewrites
+//    that page. A size change the kernel learns from a reply instead makes
+//    it drop all of the node's pages (no FUSE_CAP_EXPLICIT_INVAL_DATA):
+//    slower, never wrong.
+// Entry replies (lookup) show no size to anyone (a stat always asks), so
+// they go at once with st_size `told` for an inode the kernel has: never
+// below its i_size, so applying it neither shrinks i_size nor drops pages.
+// Only getattr replies wait for the notifier: an entry reply held there
+// could deadlock with an entry notice (the kernel takes the directory's lock
+// for the notice while a lookup holding it waits for its reply).
+// No page notice (notify_inval_inode) is ever sent for growth: it would drop
+// a reply in flight without setting i_size.
 //
 // Some derived files exist only for reading (index.ndjson: changing it
 // fails). Others pass changes through (a pi store's offsets.jsonl, SPEC §5:
@@ -160,13 +167,13 @@ class DerivedFiles {
 
   void Forget(NodeId id, uint64_t nlookup) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Sends `reply`, a getattr, setattr or (`entry`) entry reply showing node
-  // `id` with st_size `size`, once the kernel's i_size for the node cannot
-  // be below `size` (the rules above): at once when that holds already (or
-  // the node is not a bound file, or the notifier is not running), else from
-  // the notifier thread after the stores it needs. `reply` must not touch
-  // this object's lock holders; it runs at most once.
-  void ReplyInOrder(NodeId id, uint64_t size, bool entry, std::function<void()> reply)
+  // Sends `reply`, a getattr reply showing node `id` with st_size `size`,
+  // once the kernel's i_size for the node cannot be below `size` (the rules
+  // above): at once when that holds already (or the node is not a bound
+  // file, or the notifier is not running), else from the notifier thread
+  // after the stores it needs. `reply` runs exactly once and must not call
+  // back into this object.
+  void ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // What node `id` is: its path (directory, name) and spec; nullopt for an
@@ -207,8 +214,9 @@ class DerivedFiles {
     VersionPtr version;  // null: not bound yet (the source was not open), or a directory
     uint64_t nlookup = 0;
     // What the kernel's inode may hold (ReplyInOrder): whether an entry
-    // reply may have made it, the lowest i_size it may have once queued
-    // stores are in, and the largest size any reply showed.
+    // reply may have made it (until the kernel forgets the node), the lowest
+    // i_size it may have once queued stores are in, and the largest size a
+    // reply showed.
     bool kernel_has = false;
     uint64_t told = 0;
     uint64_t shown = 0;

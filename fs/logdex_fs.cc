@@ -268,8 +268,8 @@ void LogdexFs::DoForget(NodeId id, uint64_t nlookup) {
   }
 }
 
-void LogdexFs::ReplyInOrder(NodeId id, uint64_t size, bool entry, std::function<void()> reply) {
-  if (IsDerived(id)) return derived_.ReplyInOrder(id, size, entry, std::move(reply));
+void LogdexFs::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply) {
+  if (IsDerived(id)) return derived_.ReplyInOrder(id, size, std::move(reply));
   reply();
 }
 

@@ -89,11 +89,11 @@ class LogdexFs {
   void DoForget(NodeId id, uint64_t nlookup);
   // `handle`: the open file the kernel names (fstat-like), else null.
   absl::StatusOr<struct stat> DoGetattr(NodeId id, const FileHandle* handle);
-  // Sends `reply` (an attribute or entry reply showing node `id` with
-  // st_size `size`): for a derived file once the kernel's cached size cannot
-  // be below it (DerivedFiles::ReplyInOrder, possibly later and from another
-  // thread), else at once.
-  void ReplyInOrder(NodeId id, uint64_t size, bool entry, std::function<void()> reply);
+  // Sends `reply` (a getattr reply showing node `id` with st_size `size`):
+  // for a derived file once the kernel's cached size cannot be below it
+  // (DerivedFiles::ReplyInOrder, possibly later and from another thread),
+  // else at once.
+  void ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply);
   absl::StatusOr<std::string> DoReadlink(NodeId id);
   absl::StatusOr<struct statvfs> DoStatfs(NodeId id);
   absl::Status DoAccess(const RequestCaller& who, NodeId id, int mask);

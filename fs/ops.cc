@@ -33,22 +33,9 @@ FileHandle* FileOf(const fuse_file_info* fi) { return reinterpret_cast<FileHandl
 DirHandle* DirOf(const fuse_file_info* fi) { return reinterpret_cast<DirHandle*>(fi->fh); }
 
 // Entry replies count as lookups; one the kernel never got is forgotten.
-// Entry and attribute replies go out in order with what the kernel caches
-// (LogdexFs::ReplyInOrder): maybe later, from the notifier thread, so the
-// reply function holds no pointer into this handler's frame but `req`.
 void ReplyEntry(fuse_req_t req, const absl::StatusOr<fuse_entry_param>& e) {
   if (!e.ok()) return ReplyStatus(req, e.status());
-  LogdexFs* fs = &Fs(req);
-  const fuse_entry_param entry = *e;
-  fs->ReplyInOrder(entry.ino, static_cast<uint64_t>(entry.attr.st_size), /*entry=*/true,
-                   [fs, req, entry] {
-                     if (fuse_reply_entry(req, &entry) != 0) fs->DoForget(entry.ino, 1);
-                   });
-}
-
-void ReplyAttr(fuse_req_t req, fuse_ino_t ino, const struct stat& st) {
-  Fs(req).ReplyInOrder(ino, static_cast<uint64_t>(st.st_size), /*entry=*/false,
-                       [req, st] { fuse_reply_attr(req, &st, kAttrTimeout); });
+  if (fuse_reply_entry(req, &*e) != 0) Fs(req).DoForget(e->ino, 1);
 }
 
 void Init(void* /*userdata*/, fuse_conn_info* conn) {
@@ -77,14 +64,18 @@ void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   absl::StatusOr<struct stat> st = Fs(req).DoGetattr(ino, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
-  ReplyAttr(req, ino, *st);
+  // Maybe later, from the notifier thread (LogdexFs::ReplyInOrder): the
+  // reply function holds nothing of this frame but copies.
+  const struct stat attr = *st;
+  Fs(req).ReplyInOrder(ino, static_cast<uint64_t>(attr.st_size),
+                       [req, attr] { fuse_reply_attr(req, &attr, kAttrTimeout); });
 }
 
 void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   absl::StatusOr<struct stat> st =
       Fs(req).DoSetattr(Who(req), ino, *attr, to_set, fi != nullptr ? FileOf(fi) : nullptr);
   if (!st.ok()) return ReplyStatus(req, st.status());
-  ReplyAttr(req, ino, *st);
+  fuse_reply_attr(req, &*st, kAttrTimeout);
 }
 
 void Readlink(fuse_req_t req, fuse_ino_t ino) {
