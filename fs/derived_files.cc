@@ -22,21 +22,28 @@ std::string Key(std::string_view dir, std::string_view name) {
 
 }  // namespace
 
-// Reads one version, as far as it reaches now. Reads come through the page
-// cache, which asks for attributes (bringing the source up to date) before a
-// read that reaches past the size it knows, so a read here needs no refresh
-// of its own: bytes past what any reply showed only fill the page's tail.
+// Reads one version; while it is current, each read first brings the source
+// up to date (SPEC §4 freshness), which may make a newer version: this
+// handle then reads its own version on to its end. (Through the page cache a
+// read past the size the kernel knows asks for attributes first, which
+// refreshes too; bytes past what any reply showed only fill a page's tail.)
 class DerivedFiles::Handle : public FileHandle {
  public:
-  explicit Handle(VersionPtr version) : version_(std::move(version)) {}
+  Handle(VersionPtr version, DerivedSource* source)
+      : version_(std::move(version)), source_(source) {}
 
   absl::Status Read(uint64_t offset, size_t size, std::string* out) const override {
+    if (!version_->superseded()) {
+      absl::StatusOr<VersionPtr> now = source_->Current(/*may_open=*/true);
+      if (!now.ok()) return now.status();
+    }
     version_->Read(offset, size, out);
     return absl::OkStatus();
   }
 
  private:
   const VersionPtr version_;
+  DerivedSource* const source_;
 };
 
 DerivedFiles::File* DerivedFiles::MakeFile(std::string dir, std::string name, DerivedSpec spec) {
@@ -215,7 +222,7 @@ absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
   if (!r.ok()) return r.status();
   if (r->second->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
   if (r->first == nullptr) return PosixError(EIO, "derived file has no version");
-  return std::unique_ptr<FileHandle>(new Handle(r->first));
+  return std::unique_ptr<FileHandle>(new Handle(r->first, r->second->spec.source));
 }
 
 void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
