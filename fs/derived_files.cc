@@ -217,6 +217,18 @@ absl::StatusOr<struct stat> DerivedFiles::Getattr(NodeId id) {
   return Attr(*r->second, id, r->first);
 }
 
+absl::StatusOr<struct stat> DerivedFiles::AttrsAfterChange(NodeId id) {
+  absl::StatusOr<struct stat> st = Getattr(id);
+  if (!st.ok()) return st;
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(id);
+  if (it != nodes_.end() && it->second.kernel_has && it->second.version != nullptr &&
+      static_cast<uint64_t>(st->st_size) > it->second.told) {
+    st->st_size = static_cast<off_t>(it->second.told);
+  }
+  return st;
+}
+
 absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
   absl::StatusOr<std::pair<VersionPtr, File*>> r = Refreshed(id);
   if (!r.ok()) return r.status();

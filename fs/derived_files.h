@@ -40,9 +40,11 @@
 //    that page. A size change the kernel learns from a reply instead makes
 //    it drop all of the node's pages (no FUSE_CAP_EXPLICIT_INVAL_DATA):
 //    slower, never wrong.
-// Entry replies (lookup) show no size to anyone (a stat always asks), so
-// they go at once with st_size `told` for an inode the kernel has: never
-// below its i_size, so applying it neither shrinks i_size nor drops pages.
+// Entry replies (lookup) and setattr replies show no size to anyone (a stat
+// always asks), so they go at once with st_size `told` for an inode the
+// kernel has: the kernel's i_size is never above `told` (every size it got
+// was stored first or was `told`), so applying it never shrinks i_size
+// below a size a stat showed, and a read past i_size asks again anyway.
 // Only getattr replies wait for the notifier: an entry reply held there
 // could deadlock with an entry notice (the kernel takes the directory's lock
 // for the notice while a lookup holding it waits for its reply).
@@ -161,6 +163,11 @@ class DerivedFiles {
   // Attributes of node `id` (current: refreshed, and the source opened if
   // need be; older: its version's final attributes).
   absl::StatusOr<struct stat> Getattr(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Getattr() for a setattr reply (a pi view changed through the mount):
+  // the kernel applies its size without showing it, so st_size is the
+  // lowest size the kernel may hold (as for entry replies, header comment).
+  absl::StatusOr<struct stat> AttrsAfterChange(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
 
   // A read handle on node `id`'s version.
   absl::StatusOr<std::unique_ptr<FileHandle>> Open(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
