@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -23,7 +24,9 @@ std::string Key(std::string_view dir, std::string_view name) {
 
 // Reads one version; while it is current, each read first brings the source
 // up to date (SPEC §4 freshness), which may make a newer version: this
-// handle then reads its own version on to its end.
+// handle then reads its own version on to its end. (Through the page cache a
+// read past the size the kernel knows asks for attributes first, which
+// refreshes too; bytes past what any reply showed only fill a page's tail.)
 class DerivedFiles::Handle : public FileHandle {
  public:
   Handle(VersionPtr version, DerivedSource* source)
@@ -170,6 +173,18 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   // With attr_timeout 0 the kernel never answers stat from these attributes,
   // so an unbound node's size 0 is never what a stat shows.
   e.attr = Attr(*file, id, node.version);
+  const uint64_t size = static_cast<uint64_t>(e.attr.st_size);
+  if (!node.kernel_has) {
+    // This reply may make the kernel's inode, with i_size `size` and no
+    // pages (an older inode of the node is gone: nlookup had reached 0).
+    node.kernel_has = true;
+    node.told = size;
+    node.shown = std::max(node.shown, size);
+  } else if (node.version != nullptr && size > node.told) {
+    // The kernel's i_size is at most `told` (header comment): showing more
+    // here would make it drop every page; the next getattr stores it.
+    e.attr.st_size = static_cast<off_t>(node.told);
+  }
   e.entry_timeout = kDerivedEntryTimeout;
   e.attr_timeout = kAttrTimeout;
   return e;
@@ -202,6 +217,18 @@ absl::StatusOr<struct stat> DerivedFiles::Getattr(NodeId id) {
   return Attr(*r->second, id, r->first);
 }
 
+absl::StatusOr<struct stat> DerivedFiles::AttrsAfterChange(NodeId id) {
+  absl::StatusOr<struct stat> st = Getattr(id);
+  if (!st.ok()) return st;
+  absl::MutexLock lock(&mu_);
+  auto it = nodes_.find(id);
+  if (it != nodes_.end() && it->second.kernel_has && it->second.version != nullptr &&
+      static_cast<uint64_t>(st->st_size) > it->second.told) {
+    st->st_size = static_cast<off_t>(it->second.told);
+  }
+  return st;
+}
+
 absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
   absl::StatusOr<std::pair<VersionPtr, File*>> r = Refreshed(id);
   if (!r.ok()) return r.status();
@@ -216,7 +243,51 @@ void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {
   if (it == nodes_.end()) return;
   Node& node = it->second;
   node.nlookup = node.nlookup > nlookup ? node.nlookup - nlookup : 0;
+  if (node.nlookup == 0) node.kernel_has = false;  // the kernel dropped its inode
   if (node.nlookup == 0 && node.file->current != id) nodes_.erase(it);
+}
+
+void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = nodes_.find(id);
+    if (it != nodes_.end() && it->second.version != nullptr && notifier_->running()) {
+      // A getattr: the kernel has the inode (kernel_has may be false only
+      // in a race with its forget; `told` is still a lower bound).
+      Node& node = it->second;
+      node.kernel_has = true;
+      bool held = notifier_->ordered_busy();  // a store queued before may show less
+      if (size > node.told) {
+        // From `told` (the lowest i_size the kernel may hold): its partial
+        // page is rewritten. Small growth is stored whole (it is what the
+        // next read wants); large growth only up to the end of the last
+        // page that may be partial, plus the last byte, which sets i_size.
+        constexpr uint64_t kPage = 4096;
+        constexpr uint64_t kStoreWhole = uint64_t{1} << 20;
+        const uint64_t from = node.told;
+        const uint64_t head_end =
+            size - from <= kStoreWhole
+                ? size
+                : std::min(size, (std::max(node.shown, from) / kPage + 1) * kPage);
+        std::string head;
+        node.version->Read(from, head_end - from, &head);
+        if (!head.empty()) notifier_->Store(id, from, std::move(head));
+        if (from + head.size() < size) {
+          std::string last;
+          node.version->Read(size - 1, 1, &last);
+          if (!last.empty()) notifier_->Store(id, size - 1, std::move(last));
+        }
+        node.told = size;
+        held = true;
+      }
+      node.shown = std::max(node.shown, size);
+      if (held) {
+        notifier_->Then(std::move(reply));
+        return;
+      }
+    }
+  }
+  reply();
 }
 
 std::optional<DerivedFiles::NodeInfo> DerivedFiles::Info(NodeId id) const {
@@ -254,16 +325,15 @@ std::vector<DirEntry> DerivedFiles::Entries(std::string_view dir) {
   return out;
 }
 
-void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version, uint64_t old_size) {
+void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version,
+                           uint64_t /*old_size*/) {
   absl::MutexLock lock(&mu_);
   if (version == nullptr) return;
   for (auto& [key, file] : files_) {
     if (file->spec.source != source || file->spec.kind != DerivedSpec::Kind::kFile) continue;
-    const NodeId before = file->current;
-    const NodeId now = Sync(*file, version);
-    // Growth of the same version: its pages from the old end on are stale
-    // (the last one was partial), and so is its size.
-    if (now == before) notifier_->Invalidate(now, old_size);
+    // A new version's name notice is queued by Sync; growth is told with
+    // the next reply that shows it (ReplyInOrder).
+    Sync(*file, version);
   }
 }
 

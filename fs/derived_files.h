@@ -21,6 +21,36 @@
 //    node or a handle holds it.
 // Nodes of versions have ids from kFirstDerivedId up (inode_table.h).
 //
+// Reads go through the kernel's page cache, kept across opens (keep_cache):
+// a version's bytes never change once there, so a cached page stays right
+// except past the version's end at the time it was read (zeros). Two rules
+// keep reads exact (SPEC §4 freshness, whole rows):
+//  - the kernel's i_size of a node must never be below a size a stat has
+//    shown, since reads are cut there. A getattr reply can be dropped by the
+//    kernel (its attr_version check: another reply or notice for the inode
+//    was applied while it was in flight) while the stat still shows its
+//    size, so a reply alone does not set i_size. ReplyInOrder() therefore
+//    first has the notifier push the new bytes into the cache with
+//    notify_store, which grows i_size itself and only ever up, and sends the
+//    getattr reply after it; a reply that shows nothing new goes at once.
+//    Attribute timeouts stay 0, so a read that reaches past i_size asks for
+//    attributes first, and a stat never answers from the cache.
+//  - the partial page at the old end must not keep its zeros: each store
+//    starts at `told`, the lowest i_size the kernel may hold, so it rewrites
+//    that page. A size change the kernel learns from a reply instead makes
+//    it drop all of the node's pages (no FUSE_CAP_EXPLICIT_INVAL_DATA):
+//    slower, never wrong.
+// Entry replies (lookup) and setattr replies show no size to anyone (a stat
+// always asks), so they go at once with st_size `told` for an inode the
+// kernel has: the kernel's i_size is never above `told` (every size it got
+// was stored first or was `told`), so applying it never shrinks i_size
+// below a size a stat showed, and a read past i_size asks again anyway.
+// Only getattr replies wait for the notifier: an entry reply held there
+// could deadlock with an entry notice (the kernel takes the directory's lock
+// for the notice while a lookup holding it waits for its reply).
+// No page notice (notify_inval_inode) is ever sent for growth: it would drop
+// a reply in flight without setting i_size.
+//
 // Some derived files exist only for reading (index.ndjson: changing it
 // fails). Others pass changes through (a pi store's offsets.jsonl, SPEC §5:
 // "writes to it still pass through"): opens for writing, truncation, renames
@@ -134,10 +164,24 @@ class DerivedFiles {
   // need be; older: its version's final attributes).
   absl::StatusOr<struct stat> Getattr(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Getattr() for a setattr reply (a pi view changed through the mount):
+  // the kernel applies its size without showing it, so st_size is the
+  // lowest size the kernel may hold (as for entry replies, header comment).
+  absl::StatusOr<struct stat> AttrsAfterChange(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
+
   // A read handle on node `id`'s version.
   absl::StatusOr<std::unique_ptr<FileHandle>> Open(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
 
   void Forget(NodeId id, uint64_t nlookup) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Sends `reply`, a getattr reply showing node `id` with st_size `size`,
+  // once the kernel's i_size for the node cannot be below `size` (the rules
+  // above): at once when that holds already (or the node is not a bound
+  // file, or the notifier is not running), else from the notifier thread
+  // after the stores it needs. `reply` runs exactly once and must not call
+  // back into this object.
+  void ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // What node `id` is: its path (directory, name) and spec; nullopt for an
   // unknown id.
@@ -156,8 +200,8 @@ class DerivedFiles {
 
   // `source` has `version` now (a change found outside any request, or a
   // regeneration): points its name at the version's node and queues what
-  // the kernel must hear (an entry invalidation for a new version, a page
-  // invalidation from `old_size` for growth).
+  // the kernel must hear (an entry invalidation for a new version; growth
+  // needs nothing until a reply shows it, see above). `old_size` is unused.
   void Changed(DerivedSource* source, const VersionPtr& version, uint64_t old_size)
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -176,6 +220,13 @@ class DerivedFiles {
     File* file = nullptr;
     VersionPtr version;  // null: not bound yet (the source was not open), or a directory
     uint64_t nlookup = 0;
+    // What the kernel's inode may hold (ReplyInOrder): whether an entry
+    // reply may have made it (until the kernel forgets the node), the lowest
+    // i_size it may have once queued stores are in, and the largest size a
+    // reply showed.
+    bool kernel_has = false;
+    uint64_t told = 0;
+    uint64_t shown = 0;
   };
   class Handle;
 

@@ -35,6 +35,10 @@ class FileHandle {
   virtual absl::Status Fsync(bool datasync) { return absl::OkStatus(); }
   // The backing fd, or -1 for virtual files (setattr on an open file).
   virtual int fd() const { return -1; }
+  // A descriptor whose bytes at an offset are exactly what Read() returns
+  // there, so a read reply can be spliced from it (fuse_reply_data); -1 if
+  // the bytes are made here.
+  virtual int splice_fd() const { return -1; }
 };
 
 // A backing file, opened with the caller's flags (O_APPEND, O_TRUNC, O_SYNC
@@ -54,6 +58,7 @@ class BackingFileHandle : public FileHandle {
   absl::Status Flush() override;
   absl::Status Fsync(bool datasync) override;
   int fd() const override { return fd_->get(); }
+  int splice_fd() const override { return fd_->get(); }
   const std::shared_ptr<const UniqueFd>& shared_fd() const { return fd_; }
 
  private:

@@ -263,8 +263,14 @@ void LogdexFs::DoForget(NodeId id, uint64_t nlookup) {
   if (IsDerived(id)) {
     derived_.Forget(id, nlookup);
   } else {
+    page_stamps_.Drop(id);
     inodes_->Forget(id, nlookup);
   }
+}
+
+void LogdexFs::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply) {
+  if (IsDerived(id)) return derived_.ReplyInOrder(id, size, std::move(reply));
+  reply();
 }
 
 absl::StatusOr<struct stat> LogdexFs::DoGetattr(NodeId id, const FileHandle* handle) {

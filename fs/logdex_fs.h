@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,7 @@
 #include "fs/kernel_notifier.h"
 #include "fs/kernel_timeouts.h"
 #include "fs/mount_options.h"
+#include "fs/page_cache_stamps.h"
 #include "fs/pi_view_files.h"
 #include "fs/problem_watch.h"
 #include "fs/request_metrics.h"
@@ -87,6 +89,11 @@ class LogdexFs {
   void DoForget(NodeId id, uint64_t nlookup);
   // `handle`: the open file the kernel names (fstat-like), else null.
   absl::StatusOr<struct stat> DoGetattr(NodeId id, const FileHandle* handle);
+  // Sends `reply` (a getattr reply showing node `id` with st_size `size`):
+  // for a derived file once the kernel's cached size cannot be below it
+  // (DerivedFiles::ReplyInOrder, possibly later and from another thread),
+  // else at once.
+  void ReplyInOrder(NodeId id, uint64_t size, std::function<void()> reply);
   absl::StatusOr<std::string> DoReadlink(NodeId id);
   absl::StatusOr<struct statvfs> DoStatfs(NodeId id);
   absl::Status DoAccess(const RequestCaller& who, NodeId id, int mask);
@@ -184,6 +191,7 @@ class LogdexFs {
   const NodeFd root_;        // the log dir, pinned for the mount's life
   PiViewFiles pi_files_;     // after index_ and root_, which it uses
   CompressedLogs compressed_;  // NAME.lz4 shown as NAME (SPEC §7); after root_
+  PageCacheStamps page_stamps_;  // keep_cache of backing files (page_cache_stamps.h)
   BackgroundTasks background_;
   const uid_t uid_;  // owner of the log dir root, shown for virtual nodes
   const gid_t gid_;

@@ -156,7 +156,7 @@ absl::StatusOr<struct stat> LogdexFs::DoSetattr(const RequestCaller& who, NodeId
       const int open_fd = handle != nullptr ? handle->fd() : -1;
       if (absl::Status s = Setattrs(backing, attr, to_set, open_fd); !s.ok()) return s;
     }
-    return derived_.Getattr(id);
+    return derived_.AttrsAfterChange(id);  // page cache rules: derived_files.h
   }
   if (!IsBacking(id)) return PosixError(EACCES, "virtual nodes cannot be changed");
   if (config_.read_only) return PosixError(EROFS, "read-only mount");

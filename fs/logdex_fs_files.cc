@@ -1,6 +1,7 @@
 // LogdexFs: open, read, write, opendir, readdir. See logdex_fs.h.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -42,16 +43,17 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
       r.direct_io = true;  // the node's reads are the view's; keep no pages
       return r;
     }
-    // direct_io: every read comes here and is answered from the handle's
-    // version as it is now. Through the page cache, reads are cut at the
-    // kernel's cached size, and that can lag behind a size a stat already
-    // showed: an invalidation notice makes the kernel drop the attributes of
-    // a getattr reply in flight (seen as short reads under concurrent
-    // appends). The price: no shared mmap of index.ndjson.
+    // Through the page cache, kept across opens: a version's bytes never
+    // change once served. Reads are cut at the kernel's cached size, which
+    // must therefore never lag behind a size a reply showed; no invalidation
+    // notice is sent for growth (it would make the kernel drop the
+    // attributes of a getattr reply in flight, which was seen as short reads
+    // under concurrent appends while this was direct_io): derived_files.h,
+    // ReplyInOrder, says how the size is kept exact instead.
     absl::StatusOr<std::unique_ptr<FileHandle>> handle = derived_.Open(id);
     if (!handle.ok()) return handle.status();
     r.handle = *std::move(handle);
-    r.direct_io = true;
+    r.keep_cache = true;
     return r;
   }
   if (IsVirtual(id)) {
@@ -98,6 +100,16 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
   // the real end. Bypassing the page cache keeps the kernel from caching the
   // written bytes at the offset it guessed.
   r.direct_io = (flags & O_APPEND) != 0;
+  // Pages kept only for a read-only open of a file unchanged since the last
+  // one (page_cache_stamps.h).
+  struct stat st;
+  struct timespec now;
+  if (OpensForWriting(flags) || r.direct_io || ::fstat(fd.get(), &st) != 0 ||
+      ::clock_gettime(CLOCK_REALTIME, &now) != 0) {
+    page_stamps_.Drop(id);
+  } else {
+    r.keep_cache = page_stamps_.KeepAtOpen(id, st, now);
+  }
   auto handle = std::make_unique<BackingFileHandle>(std::move(fd));
   inodes_->NoteOpenFile(id, handle->shared_fd());
   r.handle = std::move(handle);

@@ -185,6 +185,37 @@ TEST_F(DerivedFilesTest, ReadsOfTheCurrentVersionBringTheSourceUpToDate) {
   EXPECT_EQ(source_.calls, after);  // a superseded version is final: no refresh
 }
 
+TEST_F(DerivedFilesTest, EntryAndSetattrRepliesNeverShowMoreThanTheKernelWasTold) {
+  // The first lookup makes the kernel's inode with the size it shows (0:
+  // the source is not open yet); getattr shows the whole version, and with
+  // the notifier not running no store tells the kernel more, so later entry
+  // and setattr replies keep showing what the kernel holds.
+  const NodeId id = Lookup();
+  EXPECT_EQ(Size(id), 5u);
+  auto again = files_.Lookup(kRootId, "", "index.ndjson");
+  ASSERT_TRUE(again.has_value() && again->ok());
+  EXPECT_EQ((*again)->ino, id);
+  EXPECT_EQ((*again)->attr.st_size, 0);
+  absl::StatusOr<struct stat> changed = files_.AttrsAfterChange(id);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(changed->st_size, 0);
+  EXPECT_EQ(Size(id), 5u);
+  // Once the kernel forgets the node, the next lookup makes a new inode.
+  files_.Forget(id, 2);
+  auto fresh = files_.Lookup(kRootId, "", "index.ndjson");
+  ASSERT_TRUE(fresh.has_value() && fresh->ok());
+  EXPECT_EQ((*fresh)->attr.st_size, 5);
+}
+
+TEST_F(DerivedFilesTest, AGetattrReplyGoesAtOnceWhenTheNotifierIsNotRunning) {
+  const NodeId id = Lookup();
+  ASSERT_EQ(Size(id), 5u);
+  int sent = 0;
+  files_.ReplyInOrder(id, 5, [&sent] { ++sent; });
+  EXPECT_EQ(sent, 1);
+  EXPECT_FALSE(notifier_.ordered_busy());
+}
+
 TEST_F(DerivedFilesTest, AnOldNodeGoesWhenTheKernelForgetsIt) {
   const NodeId first = Lookup();
   Size(first);
