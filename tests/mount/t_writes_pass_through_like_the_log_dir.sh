@@ -88,8 +88,8 @@ same "chmod 600" chmod 600 @/full/keep.jsonl
 same "chmod 751 on a directory" chmod 751 @/private
 same "chmod of a missing file fails" chmod 600 @/missing.jsonl
 same "set mtime and atime" touch -d '2020-02-03 04:05:06.123456789' @/full/keep.jsonl
-same "set only mtime" touch -m -d '@1500000000.5' @/proj2/one.jsonl
-same "touch -c of a missing file creates nothing" touch -c -d '@1500000000' @/missing.jsonl
+same "set only mtime" touch -m --date=@1500000000.5 @/proj2/one.jsonl
+same "touch -c of a missing file creates nothing" touch -c --date=@1500000000 @/missing.jsonl
 assert_eq "$(stat -c '%X %Y' "$ref/full/keep.jsonl")" "$(stat -c '%X %Y' "$logdir/full/keep.jsonl")" \
   "atime and mtime set through the mount vs on a plain dir"
 assert_eq "$(stat -c '%Y' "$ref/proj2/one.jsonl")" "$(stat -c '%Y' "$logdir/proj2/one.jsonl")" \
