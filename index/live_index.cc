@@ -207,6 +207,7 @@ absl::Status LiveIndex::Build() {
   build_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
   Publish(std::move(store));
   version_.fetch_add(1);
+  RecountTotals();
   PublishStats();
   ChangeFeed feed;
   feed.everything = true;
@@ -231,10 +232,13 @@ IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
   }
   store.ReplaceRuns(std::move(saved.runs));
   Publish(std::move(store));
+  // Saved files are usually in path order (a canonical build's store ids):
+  // then each goes in at the end of the map in constant time.
   for (FileRecord& rec : saved.files) {
-    const std::string path = rec.rel_path;
-    files_[path] = std::move(rec);
+    std::string path = rec.rel_path;
+    files_.insert_or_assign(files_.end(), std::move(path), std::move(rec));
   }
+  RecountTotals();
   TreeChanges all;
   all.everything = true;
   IndexUpdate u = ApplyLocked(all);
@@ -371,6 +375,15 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
 }
 
 bool LiveIndex::UpdateFile(const std::string& rel) {
+  // The running totals follow the one file that changed: its old share out,
+  // its new share in (PublishStats then costs nothing per file).
+  if (const auto it = files_.find(rel); it != files_.end()) totals_.Subtract(it->second.stats);
+  const bool regen = ApplyFileChange(rel);
+  if (const auto it = files_.find(rel); it != files_.end()) totals_.Add(it->second.stats);
+  return regen;
+}
+
+bool LiveIndex::ApplyFileChange(const std::string& rel) {
   const auto known = files_.find(rel);
   std::unique_ptr<LogBytes> bytes;
   if (IsIndexablePath(root_fd_, rel)) {
@@ -514,9 +527,13 @@ void LiveIndex::RetryLater(const std::string& rel) {
   pending_retries_.store(retry_.size());
 }
 
+void LiveIndex::RecountTotals() {
+  totals_ = BuildStats();
+  for (const auto& [path, rec] : files_) totals_.Add(rec.stats);
+}
+
 void LiveIndex::PublishStats() {
-  BuildStats total;
-  for (const auto& [path, rec] : files_) total.Add(rec.stats);
+  BuildStats total = totals_;
   total.skipped_non_utf8_names += tree_skips_non_utf8_;
   total.skipped_unreadable += tree_skips_unreadable_;
   total.build_seconds = build_seconds_;

@@ -173,7 +173,10 @@ class LiveIndex {
   // Returns true if the index must be regenerated.
   bool UpdatePath(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool UpdateSubtree(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // UpdateFile keeps totals_ in step with the file's record; ApplyFileChange
+  // does the work.
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ApplyFileChange(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Scans rec's file from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
@@ -187,6 +190,10 @@ class LiveIndex {
   void RetryLater(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the feed gathered by an update to the listener (call without mu_).
   void TellListener(ChangeFeed feed) ABSL_LOCKS_EXCLUDED(mu_, listener_mu_);
+  // Sums every record's stats into totals_ (after a build or a restore).
+  void RecountTotals() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Publishes totals_ plus the tree's own counts; O(1), so an append does not
+  // pay for every file in the index.
   void PublishStats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string log_dir_;
@@ -221,6 +228,8 @@ class LiveIndex {
   uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  // The sum of every record's stats in files_, kept up to date by UpdateFile.
+  BuildStats totals_ ABSL_GUARDED_BY(mu_);
   FrameTools tools_ ABSL_GUARDED_BY(mu_);
   FrameReader reader_ ABSL_GUARDED_BY(mu_);
   std::string check_buf_ ABSL_GUARDED_BY(mu_);
