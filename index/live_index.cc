@@ -218,7 +218,13 @@ absl::Status LiveIndex::Build() {
   return absl::OkStatus();
 }
 
-IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
+IndexUpdate LiveIndex::Restore(IndexSnapshot saved) { return RestoreWith(std::move(saved), nullptr); }
+
+IndexUpdate LiveIndex::Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked) {
+  return RestoreWith(std::move(saved), &walked);
+}
+
+IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>* walked) {
   absl::ReleasableMutexLock lock(&mu_);
   RowStore store;
   files_.clear();
@@ -241,7 +247,7 @@ IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
   RecountTotals();
   TreeChanges all;
   all.everything = true;
-  IndexUpdate u = ApplyLocked(all);
+  IndexUpdate u = ApplyLocked(all, walked);
   u.old_size = 0;
   version_.fetch_add(1);
   ChangeFeed feed = std::exchange(feed_, ChangeFeed());
@@ -284,14 +290,14 @@ IndexUpdate LiveIndex::Refresh() {
   return u;
 }
 
-IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
+IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes, absl::StatusOr<LogTree>* walked) {
   feed_.everything |= changes.everything;
   feed_.paths.insert(feed_.paths.end(), changes.paths.begin(), changes.paths.end());
   IndexUpdate u;
   u.old_size = current_->Size();
   bool regen = false;
   if (changes.everything) {
-    regen = UpdateSubtree("");
+    regen = UpdateSubtree("", walked);
   } else {
     for (const std::string& p : changes.paths) regen |= UpdatePath(p);
   }
@@ -327,8 +333,8 @@ bool LiveIndex::UpdatePath(const std::string& path) {
   return regen;
 }
 
-bool LiveIndex::UpdateSubtree(const std::string& rel) {
-  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_, rel);
+bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* walked) {
+  absl::StatusOr<LogTree> tree = walked != nullptr ? std::move(*walked) : ListLogFiles(log_dir_, rel);
   if (!tree.ok() && absl::IsResourceExhausted(tree.status())) {
     RetryLater(rel);  // nothing below rel is known to have changed or gone
     return false;
@@ -360,10 +366,14 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
   // Known files under rel that the walk did not find are gone, unless they
   // lie below a directory it could not open.
   const std::string prefix = rel.empty() ? "" : rel + "/";
+  // Both are in path order (the walk's list is sorted), so one merge pass
+  // finds them.
   std::vector<std::string> gone;
+  size_t next_seen = 0;
   for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    if (std::binary_search(seen.begin(), seen.end(), it->first)) continue;
     const std::string& path = it->first;
+    while (next_seen < seen.size() && seen[next_seen] < path) ++next_seen;
+    if (next_seen < seen.size() && seen[next_seen] == path) continue;
     if (std::any_of(unlisted.begin(), unlisted.end(),
                     [&path](const std::string& p) { return path.starts_with(p); })) {
       continue;

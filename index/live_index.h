@@ -40,12 +40,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "index/build_stats.h"
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
 #include "index/log_bytes.h"
+#include "index/log_tree.h"
 #include "index/index_version.h"
 #include "index/problem_sink.h"
 #include "index/row_maker.h"
@@ -141,6 +143,11 @@ class LiveIndex {
   // Replaces everything with saved state, then brings it up to date by stat
   // (files marked suspect are rescanned). `files` in store-id order.
   IndexUpdate Restore(IndexSnapshot saved);
+  // The same, with `walked` a walk of the whole tree (ListLogFiles(log_dir,
+  // "")) made after StartWatching, so that whatever changed since it is in
+  // the watcher's queue for the next Refresh. Lets a caller walk the tree
+  // while it loads and checks the cache.
+  IndexUpdate Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked);
 
   // Applies every change since the last call. Cheap when nothing changed.
   IndexUpdate Refresh();
@@ -169,10 +176,16 @@ class LiveIndex {
 
  private:
   class Scanner;
-  IndexUpdate ApplyLocked(const TreeChanges& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `walked`, if not null, is a walk of the whole tree to use instead of
+  // walking it again (only with changes.everything).
+  IndexUpdate ApplyLocked(const TreeChanges& changes, absl::StatusOr<LogTree>* walked = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns true if the index must be regenerated.
   bool UpdatePath(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool UpdateSubtree(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* walked = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  IndexUpdate RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>* walked)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // UpdateFile keeps totals_ in step with the file's record; ApplyFileChange
   // does the work.
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
