@@ -63,7 +63,7 @@ class SequentialCrc {
 }  // namespace
 
 VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, int threads,
-                        bool check_bytes) {
+                        bool check_bytes, const LogOpener& open_log) {
   VerifyResult result;
   const size_t nfiles = saved.files.size();
   result.file_ok.assign(nfiles, true);
@@ -100,7 +100,8 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
       }
       const std::unique_ptr<index::LogBytes> log_bytes =
           root_fd < 0 || !check_bytes ? nullptr
-                                      : index::OpenLogBytes(root_fd, saved.files[run.file_id].rel_path);
+                                      : open_log ? open_log(root_fd, saved.files[run.file_id].rel_path)
+                                                 : index::OpenLogBytes(root_fd, saved.files[run.file_id].rel_path);
       reader.Reset(log_bytes.get());
       index::RunDecoder dec(run, 0);
       index::RowView row;
