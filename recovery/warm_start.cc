@@ -144,12 +144,17 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
     }
   }
   report.rows_checked = checked.rows_checked;
+  uint64_t cached_size = 0;
+  for (const auto& run : saved.runs) cached_size += run->rendered_size;
+  index::IndexUpdate restored;
   if (walker.joinable()) {
     walker.join();
-    live.Restore(std::move(saved), std::move(walked));
+    restored = live.Restore(std::move(saved), std::move(walked));
   } else {
-    live.Restore(std::move(saved));
+    restored = live.Restore(std::move(saved));
   }
+  report.matches_cache =
+      report.files_rescanned == 0 && !restored.regenerated && restored.new_size == cached_size;
   report.kind = StartKind::kReused;
   report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return report;
