@@ -389,7 +389,13 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
   // its new share in (PublishStats then costs nothing per file).
   if (const auto it = files_.find(rel); it != files_.end()) totals_.Subtract(it->second.stats);
   const bool regen = ApplyFileChange(rel);
-  if (const auto it = files_.find(rel); it != files_.end()) totals_.Add(it->second.stats);
+  const auto it = files_.find(rel);
+  if (it != files_.end()) totals_.Add(it->second.stats);
+  if (it != files_.end() && it->second.lz4_damage) {
+    lz4_damaged_.insert(rel);
+  } else {
+    lz4_damaged_.erase(rel);
+  }
   return regen;
 }
 
@@ -539,7 +545,11 @@ void LiveIndex::RetryLater(const std::string& rel) {
 
 void LiveIndex::RecountTotals() {
   totals_ = BuildStats();
-  for (const auto& [path, rec] : files_) totals_.Add(rec.stats);
+  lz4_damaged_.clear();
+  for (const auto& [path, rec] : files_) {
+    totals_.Add(rec.stats);
+    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), path);
+  }
 }
 
 void LiveIndex::PublishStats() {
@@ -554,8 +564,9 @@ void LiveIndex::PublishStats() {
 std::vector<Lz4DamagedFile> LiveIndex::Lz4Damaged() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<Lz4DamagedFile> out;
-  for (const auto& [path, rec] : files_) {
-    if (rec.lz4_damage) out.push_back({path, *rec.lz4_damage, rec.size});
+  for (const std::string& path : lz4_damaged_) {
+    const auto it = files_.find(path);
+    if (it != files_.end() && it->second.lz4_damage) out.push_back({path, *it->second.lz4_damage, it->second.size});
   }
   return out;
 }

@@ -203,7 +203,8 @@ class LiveIndex {
   void RetryLater(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the feed gathered by an update to the listener (call without mu_).
   void TellListener(ChangeFeed feed) ABSL_LOCKS_EXCLUDED(mu_, listener_mu_);
-  // Sums every record's stats into totals_ (after a build or a restore).
+  // Sums every record's stats into totals_ and lists the damaged .lz4 ones
+  // (after a build or a restore).
   void RecountTotals() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Publishes totals_ plus the tree's own counts; O(1), so an append does not
   // pay for every file in the index.
@@ -243,6 +244,9 @@ class LiveIndex {
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;
   // The sum of every record's stats in files_, kept up to date by UpdateFile.
   BuildStats totals_ ABSL_GUARDED_BY(mu_);
+  // Paths of the records read from damaged .lz4 files, so status (asked
+  // every second) does not look at every record.
+  std::set<std::string> lz4_damaged_ ABSL_GUARDED_BY(mu_);
   FrameTools tools_ ABSL_GUARDED_BY(mu_);
   FrameReader reader_ ABSL_GUARDED_BY(mu_);
   std::string check_buf_ ABSL_GUARDED_BY(mu_);
