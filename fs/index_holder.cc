@@ -90,6 +90,12 @@ absl::Status IndexHolder::Open() {
     return report.status();
   }
   LogStart(options_.log, *report);
+  if (report->matches_cache) {
+    // The cache on disk already holds this index: no save until it changes
+    // (an unchanged remount then unmounts without rewriting it).
+    saved_once_ = true;
+    saved_version_ = live_.Version();
+  }
   start_ = *std::move(report);
   state_ = IndexState::kReady;
   last_error_.clear();

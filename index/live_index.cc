@@ -210,6 +210,7 @@ absl::Status LiveIndex::Build() {
   build_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
   Publish(std::move(store));
   version_.fetch_add(1);
+  RecountTotals();
   PublishStats();
   ChangeFeed feed;
   feed.everything = true;
@@ -226,7 +227,13 @@ absl::Status LiveIndex::Build() {
   return absl::OkStatus();
 }
 
-IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
+IndexUpdate LiveIndex::Restore(IndexSnapshot saved) { return RestoreWith(std::move(saved), nullptr); }
+
+IndexUpdate LiveIndex::Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked) {
+  return RestoreWith(std::move(saved), &walked);
+}
+
+IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>* walked) {
   absl::ReleasableMutexLock lock(&mu_);
   RowStore store;
   files_.clear();
@@ -240,13 +247,16 @@ IndexUpdate LiveIndex::Restore(IndexSnapshot saved) {
   }
   store.ReplaceRuns(std::move(saved.runs));
   Publish(std::move(store));
+  // Saved files are usually in path order (a canonical build's store ids):
+  // then each goes in at the end of the map in constant time.
   for (FileRecord& rec : saved.files) {
-    const std::string path = rec.rel_path;
-    files_[path] = std::move(rec);
+    std::string path = rec.rel_path;
+    files_.insert_or_assign(files_.end(), std::move(path), std::move(rec));
   }
+  RecountTotals();
   TreeChanges all;
   all.everything = true;
-  IndexUpdate u = ApplyLocked(all);
+  IndexUpdate u = ApplyLocked(all, walked);
   u.old_size = 0;
   version_.fetch_add(1);
   ChangeFeed feed = std::exchange(feed_, ChangeFeed());
@@ -289,14 +299,14 @@ IndexUpdate LiveIndex::Refresh() {
   return u;
 }
 
-IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes) {
+IndexUpdate LiveIndex::ApplyLocked(const TreeChanges& changes, absl::StatusOr<LogTree>* walked) {
   feed_.everything |= changes.everything;
   feed_.paths.insert(feed_.paths.end(), changes.paths.begin(), changes.paths.end());
   IndexUpdate u;
   u.old_size = current_->Size();
   bool regen = false;
   if (changes.everything) {
-    regen = UpdateSubtree("");
+    regen = UpdateSubtree("", walked);
   } else {
     for (const std::string& p : changes.paths) regen |= UpdatePath(p);
   }
@@ -332,8 +342,8 @@ bool LiveIndex::UpdatePath(const std::string& path) {
   return regen;
 }
 
-bool LiveIndex::UpdateSubtree(const std::string& rel) {
-  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_, rel);
+bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* walked) {
+  absl::StatusOr<LogTree> tree = walked != nullptr ? std::move(*walked) : ListLogFiles(log_dir_, rel);
   if (!tree.ok() && absl::IsResourceExhausted(tree.status())) {
     RetryLater(rel);  // nothing below rel is known to have changed or gone
     return false;
@@ -365,10 +375,14 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
   // Known files under rel that the walk did not find are gone, unless they
   // lie below a directory it could not open.
   const std::string prefix = rel.empty() ? "" : rel + "/";
+  // Both are in path order (the walk's list is sorted), so one merge pass
+  // finds them.
   std::vector<std::string> gone;
+  size_t next_seen = 0;
   for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    if (std::binary_search(seen.begin(), seen.end(), it->first)) continue;
     const std::string& path = it->first;
+    while (next_seen < seen.size() && seen[next_seen] < path) ++next_seen;
+    if (next_seen < seen.size() && seen[next_seen] == path) continue;
     if (std::any_of(unlisted.begin(), unlisted.end(),
                     [&path](const std::string& p) { return path.starts_with(p); })) {
       continue;
@@ -380,6 +394,21 @@ bool LiveIndex::UpdateSubtree(const std::string& rel) {
 }
 
 bool LiveIndex::UpdateFile(const std::string& rel) {
+  // The running totals follow the one file that changed: its old share out,
+  // its new share in (PublishStats then costs nothing per file).
+  if (const auto it = files_.find(rel); it != files_.end()) totals_.Subtract(it->second.stats);
+  const bool regen = ApplyFileChange(rel);
+  const auto it = files_.find(rel);
+  if (it != files_.end()) totals_.Add(it->second.stats);
+  if (it != files_.end() && it->second.lz4_damage) {
+    lz4_damaged_.insert(rel);
+  } else {
+    lz4_damaged_.erase(rel);
+  }
+  return regen;
+}
+
+bool LiveIndex::ApplyFileChange(const std::string& rel) {
   const auto known = files_.find(rel);
   std::unique_ptr<LogBytes> bytes;
   if (IsIndexablePath(root_fd_, rel)) {
@@ -523,9 +552,17 @@ void LiveIndex::RetryLater(const std::string& rel) {
   pending_retries_.store(retry_.size());
 }
 
+void LiveIndex::RecountTotals() {
+  totals_ = BuildStats();
+  lz4_damaged_.clear();
+  for (const auto& [path, rec] : files_) {
+    totals_.Add(rec.stats);
+    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), path);
+  }
+}
+
 void LiveIndex::PublishStats() {
-  BuildStats total;
-  for (const auto& [path, rec] : files_) total.Add(rec.stats);
+  BuildStats total = totals_;
   total.skipped_non_utf8_names += tree_skips_non_utf8_;
   total.skipped_unreadable += tree_skips_unreadable_;
   total.build_seconds = build_seconds_;
@@ -536,8 +573,9 @@ void LiveIndex::PublishStats() {
 std::vector<Lz4DamagedFile> LiveIndex::Lz4Damaged() const {
   absl::ReaderMutexLock lock(&mu_);
   std::vector<Lz4DamagedFile> out;
-  for (const auto& [path, rec] : files_) {
-    if (rec.lz4_damage) out.push_back({path, *rec.lz4_damage, rec.size});
+  for (const std::string& path : lz4_damaged_) {
+    const auto it = files_.find(path);
+    if (it != files_.end() && it->second.lz4_damage) out.push_back({path, *it->second.lz4_damage, it->second.size});
   }
   return out;
 }

@@ -40,12 +40,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "index/build_stats.h"
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
 #include "index/log_bytes.h"
+#include "index/log_tree.h"
 #include "index/index_version.h"
 #include "index/problem_sink.h"
 #include "index/row_maker.h"
@@ -141,6 +143,11 @@ class LiveIndex {
   // Replaces everything with saved state, then brings it up to date by stat
   // (files marked suspect are rescanned). `files` in store-id order.
   IndexUpdate Restore(IndexSnapshot saved);
+  // The same, with `walked` a walk of the whole tree (ListLogFiles(log_dir,
+  // "")) made after StartWatching, so that whatever changed since it is in
+  // the watcher's queue for the next Refresh. Lets a caller walk the tree
+  // while it loads and checks the cache.
+  IndexUpdate Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked);
 
   // Applies every change since the last call. Cheap when nothing changed.
   IndexUpdate Refresh();
@@ -169,11 +176,20 @@ class LiveIndex {
 
  private:
   class Scanner;
-  IndexUpdate ApplyLocked(const TreeChanges& changes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `walked`, if not null, is a walk of the whole tree to use instead of
+  // walking it again (only with changes.everything).
+  IndexUpdate ApplyLocked(const TreeChanges& changes, absl::StatusOr<LogTree>* walked = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Returns true if the index must be regenerated.
   bool UpdatePath(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool UpdateSubtree(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* walked = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  IndexUpdate RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>* walked)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // UpdateFile keeps totals_ in step with the file's record; ApplyFileChange
+  // does the work.
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ApplyFileChange(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Scans rec's file from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
@@ -187,6 +203,11 @@ class LiveIndex {
   void RetryLater(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the feed gathered by an update to the listener (call without mu_).
   void TellListener(ChangeFeed feed) ABSL_LOCKS_EXCLUDED(mu_, listener_mu_);
+  // Sums every record's stats into totals_ and lists the damaged .lz4 ones
+  // (after a build or a restore).
+  void RecountTotals() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Publishes totals_ plus the tree's own counts; O(1), so an append does not
+  // pay for every file in the index.
   void PublishStats() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string log_dir_;
@@ -221,6 +242,11 @@ class LiveIndex {
   uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  // The sum of every record's stats in files_, kept up to date by UpdateFile.
+  BuildStats totals_ ABSL_GUARDED_BY(mu_);
+  // Paths of the records read from damaged .lz4 files, so status (asked
+  // every second) does not look at every record.
+  std::set<std::string> lz4_damaged_ ABSL_GUARDED_BY(mu_);
   FrameTools tools_ ABSL_GUARDED_BY(mu_);
   FrameReader reader_ ABSL_GUARDED_BY(mu_);
   std::string check_buf_ ABSL_GUARDED_BY(mu_);

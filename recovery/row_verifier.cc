@@ -63,7 +63,7 @@ class SequentialCrc {
 }  // namespace
 
 VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, int threads,
-                        bool check_bytes) {
+                        bool check_bytes, const LogOpener& open_log) {
   VerifyResult result;
   const size_t nfiles = saved.files.size();
   result.file_ok.assign(nfiles, true);
@@ -84,6 +84,11 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
   std::atomic<uint64_t> bytes{0}, checked{0};
   auto worker = [&] {
     SequentialCrc reader;
+    uint64_t rows_checked = 0;  // this thread's, added once at the end
+    absl::Cleanup count = [&] {
+      checked.fetch_add(rows_checked);
+      bytes.fetch_add(reader.bytes_read());
+    };
     for (;;) {
       const size_t r = next.fetch_add(1);
       if (r >= saved.runs.size()) return;
@@ -95,9 +100,9 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
       }
       const std::unique_ptr<index::LogBytes> log_bytes =
           root_fd < 0 || !check_bytes ? nullptr
-                                      : index::OpenLogBytes(root_fd, saved.files[run.file_id].rel_path);
+                                      : open_log ? open_log(root_fd, saved.files[run.file_id].rel_path)
+                                                 : index::OpenLogBytes(root_fd, saved.files[run.file_id].rel_path);
       reader.Reset(log_bytes.get());
-      const uint64_t read_before = reader.bytes_read();
       index::RunDecoder dec(run, 0);
       index::RowView row;
       // The run must add up: its rows, their rendered size and every
@@ -119,7 +124,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
         rendered += index::RowLength(literal.size(), row);
         uint32_t crc = 0;
         if (check_bytes) {
-          checked.fetch_add(1);
+          ++rows_checked;
           if (log_bytes == nullptr || !reader.Crc(row.byte_offset, row.byte_length, &crc) || crc != row.crc32c) {
             f.ok = false;
             ++f.rows_bad;
@@ -137,7 +142,6 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
           rendered != run.rendered_size) {
         f.inconsistent = true;
       }
-      bytes.fetch_add(reader.bytes_read() - read_before);
     }
   };
   std::vector<std::thread> pool;

@@ -5,10 +5,13 @@
 #define LOGDEX_RECOVERY_ROW_VERIFIER_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "index/live_index.h"
+#include "index/log_bytes.h"
 
 namespace logdex::recovery {
 
@@ -26,8 +29,17 @@ struct VerifyResult {
 // each FileRecord's first_frame, last_frame and counts. With check_bytes,
 // also checks each row against the CRC-32C of root/<file path> at its
 // offset, reading each file sequentially in large pieces.
+//
+// Each file's bytes are read once, forward, in pieces of up to 1 MiB, on one
+// thread (runs are handed out to threads one at a time); without
+// check_bytes no log file is opened at all.
+//
+// `open` opens a log file under the root's descriptor (a test seam counting
+// reads; null: index::OpenLogBytes).
+using LogOpener =
+    std::function<std::unique_ptr<index::LogBytes>(int root_fd, const std::string& rel)>;
 VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, int threads,
-                        bool check_bytes);
+                        bool check_bytes, const LogOpener& open = nullptr);
 
 }  // namespace logdex::recovery
 

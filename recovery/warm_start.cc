@@ -1,11 +1,14 @@
 #include "recovery/warm_start.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "index/log_tree.h"
 #include "index/sha256.h"
 #include "recovery/row_verifier.h"
 
@@ -28,15 +31,16 @@ std::string RealPath(const std::string& path) {
   return out;
 }
 
-index::FileRecord ToRecord(const CachedFile& f) {
+// Moves the strings: a cache of 100,000 files is not copied twice.
+index::FileRecord ToRecord(CachedFile&& f) {
   index::FileRecord rec;
-  rec.rel_path = f.rel_path;
+  rec.rel_path = std::move(f.rel_path);
   rec.ino = f.ino;
   rec.size = f.size;
   rec.mtime_ns = f.mtime_ns;
   rec.consumed_to = f.consumed_to;
   rec.source = f.source;
-  rec.session = f.session;
+  rec.session = std::move(f.session);
   rec.indexed = f.indexed;
   return rec;
 }
@@ -92,6 +96,20 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
     report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
     return report;
   };
+  // With a cache to load, the walk of the tree that compares every file with
+  // its cached record (Restore) runs meanwhile on a thread of its own: it is
+  // mostly system calls (readdir, one stat a file), the load and the check
+  // mostly computation. The watcher is already running, so what changes
+  // after this walk is in its queue for the next refresh. If the cache turns
+  // out unusable the walk is wasted and the build walks again.
+  absl::StatusOr<index::LogTree> walked = absl::UnknownError("not walked");
+  std::thread walker;
+  if (struct stat st; stat(CacheFilePath(cache_dir).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    walker = std::thread([&walked, &live] { walked = index::ListLogFiles(live.log_dir(), ""); });
+  }
+  absl::Cleanup join_walker = [&walker] {
+    if (walker.joinable()) walker.join();
+  };
   absl::StatusOr<CacheImage> image = ReadCacheFile(cache_dir, LogDirId(live.log_dir()));
   if (!image.ok()) {
     const absl::Status& s = image.status();
@@ -109,7 +127,7 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
   }
   index::IndexSnapshot saved;
   saved.files.reserve(image->files.size());
-  for (const CachedFile& f : image->files) saved.files.push_back(ToRecord(f));
+  for (CachedFile& f : image->files) saved.files.push_back(ToRecord(std::move(f)));
   saved.runs = std::move(image->runs);
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Row facts (first/last frames, counts) come from decoding every row; with
@@ -126,7 +144,17 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
     }
   }
   report.rows_checked = checked.rows_checked;
-  live.Restore(std::move(saved));
+  uint64_t cached_size = 0;
+  for (const auto& run : saved.runs) cached_size += run->rendered_size;
+  index::IndexUpdate restored;
+  if (walker.joinable()) {
+    walker.join();
+    restored = live.Restore(std::move(saved), std::move(walked));
+  } else {
+    restored = live.Restore(std::move(saved));
+  }
+  report.matches_cache =
+      report.files_rescanned == 0 && !restored.regenerated && restored.new_size == cached_size;
   report.kind = StartKind::kReused;
   report.seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return report;

@@ -39,6 +39,10 @@ struct StartReport {
   std::string detail;          // why a cache was not used
   uint64_t rows_checked = 0;   // cached rows CRC-checked
   uint64_t files_rescanned = 0;  // cached files whose rows failed the check
+  // Reused, every row passed, and the logs showed no change beyond it (no
+  // rows added or dropped): the cache on disk is the index as it is, so
+  // there is nothing to save until it changes.
+  bool matches_cache = false;
   double seconds = 0;
 };
 

@@ -329,5 +329,40 @@ TEST_F(LiveIndexTest, ProgressCountsEveryFileOfABuild) {
   EXPECT_EQ(p.bytes_done, p.bytes_total);
 }
 
+// The counts an update publishes are kept as running totals (only the files
+// that changed are looked at); after appends, a torn tail, a corrupt frame, a
+// new file, a rewrite and a deletion they must still equal what a fresh build
+// of the same tree counts.
+TEST_F(LiveIndexTest, StatsAfterManyChangesEqualAFreshBuildsStats) {
+  Start();
+  Append("a.jsonl", "{\"type\":\"a2\",\"id\":\"3\"}\n");
+  live_->Refresh();
+  Append("a.jsonl", "not json\n{\"type\":\"torn");
+  live_->Refresh();
+  Append("c/new.jsonl", "{\"type\":\"c0\"}\n");
+  live_->Refresh();
+  Overwrite("b/old.jsonl", 0, "{\"uuid\":\"u9\"");
+  live_->Refresh();
+  Append("d.jsonl", "{\"type\":\"d0\"}\n");
+  live_->Refresh();
+  ASSERT_EQ(unlink(log_.Path("d.jsonl").c_str()), 0);
+  live_->Refresh();
+  const BuildStats got = live_->Stats();
+  LiveIndex fresh(log_.path(), ScanOptions());
+  ASSERT_TRUE(fresh.Build().ok());
+  const BuildStats want = fresh.Stats();
+  EXPECT_EQ(got.log_files, want.log_files);
+  EXPECT_EQ(got.frames, want.frames);
+  EXPECT_EQ(got.bytes_scanned, want.bytes_scanned);
+  EXPECT_EQ(got.torn_tails, want.torn_tails);
+  EXPECT_EQ(got.torn_tail_bytes, want.torn_tail_bytes);
+  EXPECT_EQ(got.skipped_unreadable, want.skipped_unreadable);
+  EXPECT_EQ(got.skipped_source_filtered, want.skipped_source_filtered);
+  EXPECT_EQ(got.rows, want.rows);
+  EXPECT_EQ(got.errors, want.errors);
+  EXPECT_EQ(got.torn_tails, 1u);
+  EXPECT_GE(got.frames, 5u);
+}
+
 }  // namespace
 }  // namespace logdex::index

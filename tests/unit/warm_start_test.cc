@@ -86,6 +86,22 @@ TEST_F(WarmStartTest, ASavedCacheIsReusedAfterEveryRowIsChecked) {
   EXPECT_EQ(Text(), CanonicalIndex(log_.path()));
 }
 
+// What lets an unchanged remount skip rewriting the cache at unmount.
+TEST_F(WarmStartTest, AReuseMatchesTheCacheOnlyWhenNothingChangedMeanwhile) {
+  Open();
+  Save();
+  EXPECT_TRUE(Open().matches_cache);
+  Append("a.jsonl", "{\"type\":\"a2\"}\n");
+  EXPECT_FALSE(Open().matches_cache);  // a row more than the cache holds
+  Save();
+  EXPECT_TRUE(Open().matches_cache);
+  RewriteAByteKeepingTheMtime();
+  EXPECT_FALSE(Open(VerifyMode::kFull).matches_cache);  // rescanned
+  Save();
+  ASSERT_EQ(unlink(log_.Path("b/c.jsonl").c_str()), 0);
+  EXPECT_FALSE(Open().matches_cache);  // rows dropped
+}
+
 TEST_F(WarmStartTest, RowsAppendedWhileMountedKeepTheirPlaceAfterARemount) {
   Open();
   Append("0-new.jsonl", "{\"type\":\"n\"}\n");
