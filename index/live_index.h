@@ -191,10 +191,10 @@ class LiveIndex {
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ApplyFileChange(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Scans rec's file from rec.consumed_to (0 for a fresh file) and stages
+  // Scans rel (rec's file) from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
-  bool ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ScanInto(const std::string& rel, FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
@@ -237,8 +237,12 @@ class LiveIndex {
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};
   // By relative path: iteration is canonical order.
+  // The key is the record's one copy of its path: a record in files_ keeps
+  // its rel_path empty (Snapshot fills it in).
   std::map<std::string, FileRecord> files_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> store_paths_ ABSL_GUARDED_BY(mu_);  // store id -> path
+  // Store ids handed out in the current version (a record's store_id is
+  // below it; ids of replaced contents hold no record).
+  uint32_t store_files_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;

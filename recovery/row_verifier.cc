@@ -149,7 +149,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
   for (std::thread& t : pool) t.join();
 
   for (index::FileRecord& rec : saved.files) {
-    rec.stats = index::BuildStats();
+    rec.stats = index::FileStats();
     rec.first_frame.reset();
     rec.last_frame.reset();
   }
@@ -162,17 +162,21 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
     result.rows_bad += facts[r].rows_bad;
     if (!rec.first_frame) rec.first_frame = facts[r].first;
     if (facts[r].last) rec.last_frame = facts[r].last;
-    rec.stats.Add(facts[r].stats);
+    index::BuildStats counts = rec.stats.Get();
+    counts.Add(facts[r].stats);
+    rec.stats.Set(counts);
   }
   for (index::FileRecord& rec : saved.files) {
-    rec.stats.log_files = rec.indexed ? 1 : 0;
-    rec.stats.skipped_source_filtered = rec.indexed ? 0 : 1;
-    rec.stats.skipped_unreadable = rec.ino == 0 ? 1 : 0;
-    rec.stats.bytes_scanned = rec.size;
+    index::BuildStats counts = rec.stats.Get();
+    counts.log_files = rec.indexed ? 1 : 0;
+    counts.skipped_source_filtered = rec.indexed ? 0 : 1;
+    counts.skipped_unreadable = rec.ino == 0 ? 1 : 0;
+    counts.bytes_scanned = rec.size;
     if (rec.size > rec.consumed_to) {
-      rec.stats.torn_tails = 1;
-      rec.stats.torn_tail_bytes = rec.size - rec.consumed_to;
+      counts.torn_tails = 1;
+      counts.torn_tail_bytes = rec.size - rec.consumed_to;
     }
+    rec.stats.Set(counts);
   }
   result.rows_checked = checked.load();
   result.bytes_read = bytes.load();
