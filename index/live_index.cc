@@ -173,7 +173,12 @@ absl::Status LiveIndex::Build() {
   RowStore store;
   files_.clear();
   retry_.clear();
-  for (const LogFile& f : tree->files) store.AddFile(f.rel_path);
+  std::vector<FileName> names;
+  names.reserve(tree->files.size());
+  for (const LogFile& f : tree->files) {
+    names.emplace_back(f.rel_path);
+    store.AddFile(names.back());
+  }
   store_files_ = static_cast<uint32_t>(tree->files.size());
   ScanFiles(
       log_dir_, tree->files, options_,
@@ -190,7 +195,7 @@ absl::Status LiveIndex::Build() {
           RetryLater(tree->files[i].rel_path);
           return;
         }
-        FileRecord& rec = files_[tree->files[i].rel_path];
+        FileRecord& rec = files_.try_emplace(names[i]).first->second;
         rec.store_id = static_cast<uint32_t>(i);
         rec.source = r.source;
         rec.session = r.session;
@@ -234,20 +239,27 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
   RowStore store;
   files_.clear();
   retry_.clear();
+  std::vector<FileName> names;
+  names.reserve(saved.files.size());
   for (uint32_t id = 0; id < saved.files.size(); ++id) {
     FileRecord& rec = saved.files[id];
     rec.store_id = id;
-    store.AddFile(rec.rel_path);
+    names.emplace_back(rec.rel_path);
+    store.AddFile(names.back());
+    rec.rel_path.clear();  // the name is the record's one copy
   }
   store_files_ = static_cast<uint32_t>(saved.files.size());
   store.ReplaceRuns(std::move(saved.runs));
   Publish(std::move(store));
   // Saved files are usually in path order (a canonical build's store ids):
   // then each goes in at the end of the map in constant time.
-  for (FileRecord& rec : saved.files) {
-    std::string path = std::move(rec.rel_path);  // the key is the record's one copy
-    rec.rel_path.clear();
-    files_.insert_or_assign(files_.end(), std::move(path), std::move(rec));
+  for (uint32_t id = 0; id < saved.files.size(); ++id) {
+    const auto hint = files_.lower_bound(names[id].path());
+    if (hint != files_.end() && hint->first.path() == names[id].path()) {
+      hint->second = std::move(saved.files[id]);  // a path saved twice: the last wins
+    } else {
+      files_.emplace_hint(hint, std::move(names[id]), std::move(saved.files[id]));
+    }
   }
   RecountTotals();
   TreeChanges all;
@@ -331,8 +343,9 @@ bool LiveIndex::UpdatePath(const std::string& path) {
   // A directory that went away takes its files with it.
   const std::string prefix = rel + "/";
   std::vector<std::string> gone;
-  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    gone.push_back(it->first);
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.path().starts_with(prefix);
+       ++it) {
+    gone.emplace_back(it->first.path());
   }
   for (const std::string& p : gone) regen |= UpdateFile(p);
   return regen;
@@ -375,15 +388,16 @@ bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* w
   // finds them.
   std::vector<std::string> gone;
   size_t next_seen = 0;
-  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    const std::string& path = it->first;
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.path().starts_with(prefix);
+       ++it) {
+    const std::string_view path = it->first.path();
     while (next_seen < seen.size() && seen[next_seen] < path) ++next_seen;
     if (next_seen < seen.size() && seen[next_seen] == path) continue;
     if (std::any_of(unlisted.begin(), unlisted.end(),
                     [&path](const std::string& p) { return path.starts_with(p); })) {
       continue;
     }
-    gone.push_back(path);
+    gone.emplace_back(path);
   }
   for (const std::string& p : gone) regen |= UpdateFile(p);
   return regen;
@@ -422,11 +436,12 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
     return true;  // its rows disappeared
   }
   if (known == files_.end()) {
+    FileName name(rel);
     FileRecord rec;
-    rec.store_id = current_->AddFile(rel);
+    rec.store_id = current_->AddFile(name);
     ++store_files_;
     if (!ScanInto(rel, rec, rec.store_id)) return false;
-    files_.emplace(rel, std::move(rec));
+    files_.emplace(std::move(name), std::move(rec));
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kAdded);
     return false;  // a new file's rows go at the end
   }
@@ -456,7 +471,7 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
   if (rewritten) {
     // Rows of the old contents vanish with the old store id at regeneration.
     FileRecord again;
-    again.store_id = current_->AddFile(rel);
+    again.store_id = current_->AddFile(known->first);
     ++store_files_;
     if (!ScanInto(rel, again, again.store_id)) return false;  // the old rows stay until then
     rec = std::move(again);
@@ -500,7 +515,9 @@ bool LiveIndex::RowsIntact(LogBytes& bytes, uint32_t store_id) {
   return true;
 }
 
-void LiveIndex::RemoveFile(const std::string& rel) { files_.erase(rel); }
+void LiveIndex::RemoveFile(const std::string& rel) {
+  if (const auto it = files_.find(rel); it != files_.end()) files_.erase(it);
+}
 
 void LiveIndex::Regenerate() {
   // Canonical order: files by path (files_ is ordered so), each file's runs
@@ -551,7 +568,7 @@ void LiveIndex::RecountTotals() {
   lz4_damaged_.clear();
   for (const auto& [path, rec] : files_) {
     totals_.Add(rec.stats.Get());
-    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), path);
+    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), std::string(path.path()));
   }
 }
 
@@ -613,7 +630,7 @@ IndexSnapshot LiveIndex::Snapshot() const {
   for (const auto& [path, rec] : files_) {
     FileRecord& f = snap.files[rec.store_id];
     f = rec;
-    f.rel_path = path;
+    f.rel_path = path.path();
   }
   snap.runs = current_->Runs();
   return snap;

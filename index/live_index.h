@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "index/build_stats.h"
+#include "index/file_name.h"
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
@@ -236,10 +237,10 @@ class LiveIndex {
   ExhaustionLog exhaustion_;
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};
-  // By relative path: iteration is canonical order.
-  // The key is the record's one copy of its path: a record in files_ keeps
-  // its rel_path empty (Snapshot fills it in).
-  std::map<std::string, FileRecord> files_ ABSL_GUARDED_BY(mu_);
+  // By relative path: iteration is canonical order. The key is the
+  // record's one copy of its path, shared with the row stores (file_name.h);
+  // a record in files_ keeps its rel_path empty (Snapshot fills it in).
+  std::map<FileName, FileRecord, FileName::ByPath> files_ ABSL_GUARDED_BY(mu_);
   // Store ids handed out in the current version (a record's store_id is
   // below it; ids of replaced contents hold no record).
   uint32_t store_files_ ABSL_GUARDED_BY(mu_) = 0;

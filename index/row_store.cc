@@ -7,23 +7,10 @@
 
 namespace logdex::index {
 
-uint32_t RowStore::AddFile(std::string_view rel_path) {
-  std::string literal;
-  AppendJsonString(rel_path, &literal);
-  const size_t free = literal_chunks_.empty() ? 0 : literal_chunk_bytes_.back() - chunk_used_;
-  if (free < literal.size()) {
-    // The next chunk: twice the last (from 1 KiB to 64 KiB), or the literal's
-    // own size if it is longer. Chunks never move, so the views stay valid.
-    const size_t last = literal_chunks_.empty() ? 512 : literal_chunk_bytes_.back();
-    const size_t bytes = std::max(literal.size(), std::min<size_t>(2 * last, 64 * 1024));
-    literal_chunks_.push_back(std::make_unique<char[]>(bytes));
-    literal_chunk_bytes_.push_back(bytes);
-    chunk_used_ = 0;
-  }
-  char* at = literal_chunks_.back().get() + chunk_used_;
-  std::copy(literal.begin(), literal.end(), at);
-  files_.emplace_back(at, literal.size());
-  chunk_used_ += literal.size();
+uint32_t RowStore::AddFile(std::string_view rel_path) { return AddFile(FileName(rel_path)); }
+
+uint32_t RowStore::AddFile(FileName name) {
+  files_.push_back(std::move(name));
   return static_cast<uint32_t>(files_.size() - 1);
 }
 
@@ -76,7 +63,7 @@ uint64_t RowStore::memory_bytes() const {
     if (r->checkpoints.capacity() > 1) n += r->checkpoints.capacity() * sizeof(Run::Checkpoint);
   }
   n += files_.capacity() * sizeof(files_[0]);
-  for (size_t bytes : literal_chunk_bytes_) n += bytes;
+  for (const FileName& f : files_) n += f.literal().size() + 16;  // shared with the live index
   return n;
 }
 

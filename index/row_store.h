@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/file_name.h"
 #include "index/row.h"
 #include "index/run.h"
 
@@ -23,16 +24,11 @@ namespace logdex::index {
 
 class RowStore {
  public:
-  RowStore() = default;
-  // Moves keep the file literals where they are; a copy would not.
-  RowStore(RowStore&&) = default;
-  RowStore& operator=(RowStore&&) = default;
-  RowStore(const RowStore&) = delete;
-  RowStore& operator=(const RowStore&) = delete;
-
   // Registers a file and returns its id; `rel_path` is UTF-8, '/'-separated.
   uint32_t AddFile(std::string_view rel_path);
-  std::string_view file_literal(uint32_t file_id) const { return files_[file_id]; }
+  // The same, sharing `name`'s bytes (the live index's, other versions').
+  uint32_t AddFile(FileName name);
+  std::string_view file_literal(uint32_t file_id) const { return files_[file_id].literal(); }
   size_t file_count() const { return files_.size(); }
 
   void AppendRun(Run run);
@@ -60,13 +56,7 @@ class RowStore {
   void ForEachRow(Fn&& fn) const;
 
  private:
-  // JSON literals of paths, by file id. A store of 100,000 small files holds
-  // 100,000 of them: they are packed into chunks rather than a heap string
-  // each (~50 bytes less per file).
-  std::vector<std::string_view> files_;
-  std::vector<std::unique_ptr<char[]>> literal_chunks_;
-  std::vector<size_t> literal_chunk_bytes_;
-  size_t chunk_used_ = 0;  // bytes of the last chunk in use
+  std::vector<FileName> files_;  // by file id: the JSON literals of paths
   std::vector<std::shared_ptr<const Run>> runs_;
   std::vector<uint64_t> run_starts_;  // rendered offset of each run
   uint64_t rendered_size_ = 0;
