@@ -14,11 +14,9 @@
 
 namespace logdex::index {
 
-struct FileRecord {
-  // '/'-separated, relative to the log dir. Empty while the record is in
-  // LiveIndex's map, whose key is the path (one copy per file, not two);
-  // set in a snapshot.
-  std::string rel_path;
+// What the live index holds per file (keyed by the file's path, which it
+// keeps apart: file_name.h).
+struct FileState {
   // (Fields ordered so the small ones share one word: the live index holds
   // a record per log file.)
   uint32_t store_id = 0;      // its id in the RowStore (Run::file_id)
@@ -40,6 +38,12 @@ struct FileRecord {
   // Null for every other file (nearly all): a pointer, not an optional, so
   // the others do not each carry its 48 bytes.
   std::shared_ptr<const Lz4Damage> lz4_damage;
+};
+
+// A file's state with its path: how a snapshot of the index (the cache)
+// carries it.
+struct FileRecord : FileState {
+  std::string rel_path;  // '/'-separated, relative to the log dir
 };
 
 }  // namespace logdex::index

@@ -76,7 +76,7 @@ void ReportScan(ProblemSink* sink, const std::string& rel, const FileScan& scan,
 constexpr uint64_t kMaxExtendedRunRows = kCheckpointRows;
 
 // Counts of a file as a whole after a scan of (part of) it.
-void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
+void RecordScan(FileState& rec, const FileScan& scan, bool from_start) {
   BuildStats st = from_start ? BuildStats() : rec.stats.Get();
   st.frames += scan.stats.frames;
   st.bytes_scanned += scan.stats.bytes_scanned;
@@ -195,7 +195,7 @@ absl::Status LiveIndex::Build() {
           RetryLater(tree->files[i].rel_path);
           return;
         }
-        FileRecord& rec = files_.try_emplace(names[i]).first->second;
+        FileState& rec = files_.try_emplace(names[i]).first->second;
         rec.store_id = static_cast<uint32_t>(i);
         rec.source = r.source;
         rec.session = r.session;
@@ -246,7 +246,6 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
     rec.store_id = id;
     names.emplace_back(rec.rel_path);
     store.AddFile(names.back());
-    rec.rel_path.clear();  // the name is the record's one copy
   }
   store_files_ = static_cast<uint32_t>(saved.files.size());
   store.ReplaceRuns(std::move(saved.runs));
@@ -256,9 +255,9 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
   for (uint32_t id = 0; id < saved.files.size(); ++id) {
     const auto hint = files_.lower_bound(names[id].path());
     if (hint != files_.end() && hint->first.path() == names[id].path()) {
-      hint->second = std::move(saved.files[id]);  // a path saved twice: the last wins
+      hint->second = std::move(static_cast<FileState&>(saved.files[id]));  // saved twice: the last wins
     } else {
-      files_.emplace_hint(hint, std::move(names[id]), std::move(saved.files[id]));
+      files_.emplace_hint(hint, std::move(names[id]), std::move(static_cast<FileState&>(saved.files[id])));
     }
   }
   RecountTotals();
@@ -437,7 +436,7 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
   }
   if (known == files_.end()) {
     FileName name(rel);
-    FileRecord rec;
+    FileState rec;
     rec.store_id = current_->AddFile(name);
     ++store_files_;
     if (!ScanInto(rel, rec, rec.store_id)) return false;
@@ -445,7 +444,7 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kAdded);
     return false;  // a new file's rows go at the end
   }
-  FileRecord& rec = known->second;
+  FileState& rec = known->second;
   // For a NAME.lz4, ino and mtime are the .lz4's and size the decompressed
   // bytes readable now: a rewritten .lz4 (a new inode, a new mtime) is
   // checked like a rewritten plain file, frames first.
@@ -470,7 +469,7 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
   }
   if (rewritten) {
     // Rows of the old contents vanish with the old store id at regeneration.
-    FileRecord again;
+    FileState again;
     again.store_id = current_->AddFile(known->first);
     ++store_files_;
     if (!ScanInto(rel, again, again.store_id)) return false;  // the old rows stay until then
@@ -482,7 +481,7 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
   return false;
 }
 
-bool LiveIndex::ScanInto(const std::string& rel, FileRecord& rec, uint32_t store_id) {
+bool LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) {
   const bool from_start = rec.consumed_to == 0;
   RowMaker maker(rel);
   if (!from_start) maker.Restore(rec.source, rec.session);
@@ -629,7 +628,7 @@ IndexSnapshot LiveIndex::Snapshot() const {
   snap.files.resize(store_files_);
   for (const auto& [path, rec] : files_) {
     FileRecord& f = snap.files[rec.store_id];
-    f = rec;
+    static_cast<FileState&>(f) = rec;
     f.rel_path = path.path();
   }
   snap.runs = current_->Runs();

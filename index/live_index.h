@@ -195,7 +195,7 @@ class LiveIndex {
   // Scans rel (rec's file) from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
-  bool ScanInto(const std::string& rel, FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
@@ -237,10 +237,9 @@ class LiveIndex {
   ExhaustionLog exhaustion_;
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};
-  // By relative path: iteration is canonical order. The key is the
-  // record's one copy of its path, shared with the row stores (file_name.h);
-  // a record in files_ keeps its rel_path empty (Snapshot fills it in).
-  std::map<FileName, FileRecord, FileName::ByPath> files_ ABSL_GUARDED_BY(mu_);
+  // By relative path: iteration is canonical order. The key is the file's
+  // one copy of its path, shared with the row stores (file_name.h).
+  std::map<FileName, FileState, FileName::ByPath> files_ ABSL_GUARDED_BY(mu_);
   // Store ids handed out in the current version (a record's store_id is
   // below it; ids of replaced contents hold no record).
   uint32_t store_files_ ABSL_GUARDED_BY(mu_) = 0;
