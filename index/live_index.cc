@@ -269,6 +269,13 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
   ChangeFeed feed = std::exchange(feed_, ChangeFeed());
   lock.Release();
   TellListener(std::move(feed));
+#if defined(__GLIBC__)
+  // As after a build: the snapshot's paths and the loaded cache were freed
+  // between what the index keeps; give those pages back.
+  saved.files.clear();
+  saved.files.shrink_to_fit();
+  malloc_trim(0);
+#endif
   return u;
 }
 
