@@ -26,7 +26,7 @@ TEST(FileName, APlainPathIsItsLiteralWithoutTheQuotes) {
 }
 
 TEST(FileName, APathThatEscapingChangesKeepsBothExactly) {
-  for (const std::string path : {std::string("a\"b\n\xC3\xA9.jsonl"), std::string("x\\y\x01.ndjson"),
+  for (const std::string& path : {std::string("a\"b\n\xC3\xA9.jsonl"), std::string("x\\y\x01.ndjson"),
                                  std::string("")}) {
     const FileName n(path);
     EXPECT_EQ(n.path(), path);
