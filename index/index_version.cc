@@ -27,9 +27,9 @@ uint64_t IndexVersion::MemoryBytes() const {
   return store_.memory_bytes();
 }
 
-uint32_t IndexVersion::AddFile(std::string_view rel_path) {
+uint32_t IndexVersion::AddFile(FileName name) {
   absl::MutexLock lock(&mu_);
-  return store_.AddFile(rel_path);
+  return store_.AddFile(std::move(name));
 }
 
 std::string IndexVersion::FileLiteral(uint32_t file_id) const {

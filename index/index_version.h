@@ -38,7 +38,7 @@ class IndexVersion final : public FileVersion {
 
   // The writer's side; only the live index calls these, from one thread at a
   // time (under its own lock), and never on a superseded version.
-  uint32_t AddFile(std::string_view rel_path) ABSL_LOCKS_EXCLUDED(mu_);
+  uint32_t AddFile(FileName name) ABSL_LOCKS_EXCLUDED(mu_);
   std::string FileLiteral(uint32_t file_id) const ABSL_LOCKS_EXCLUDED(mu_);
   // RowStore::AppendOrExtendRun; moves ChangedNs() when rows were added.
   void AppendOrExtendRun(Run run, uint64_t max_rows) ABSL_LOCKS_EXCLUDED(mu_);

@@ -76,9 +76,8 @@ void ReportScan(ProblemSink* sink, const std::string& rel, const FileScan& scan,
 constexpr uint64_t kMaxExtendedRunRows = kCheckpointRows;
 
 // Counts of a file as a whole after a scan of (part of) it.
-void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
-  if (from_start) rec.stats = BuildStats();
-  BuildStats& st = rec.stats;
+void RecordScan(FileState& rec, const FileScan& scan, bool from_start) {
+  BuildStats st = from_start ? BuildStats() : rec.stats.Get();
   st.frames += scan.stats.frames;
   st.bytes_scanned += scan.stats.bytes_scanned;
   for (int s = 0; s < kSourceCount; ++s) {
@@ -96,7 +95,7 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
   rec.mtime_ns = scan.mtime_ns;
   rec.consumed_to = scan.consumed_to;
   rec.size = scan.size;
-  rec.lz4_damage = scan.lz4_damage;
+  rec.lz4_damage = scan.lz4_damage ? std::make_shared<const Lz4Damage>(*scan.lz4_damage) : nullptr;
   if (from_start || !rec.first_frame) rec.first_frame = scan.first_frame;
   if (scan.last_frame) rec.last_frame = scan.last_frame;
   if (!rec.indexed) {  // its rows are not in the index
@@ -104,6 +103,7 @@ void RecordScan(FileRecord& rec, const FileScan& scan, bool from_start) {
     st.rows = {};
     st.errors = {};
   }
+  rec.stats.Set(st);
 }
 
 // Tells `sink` of the directories a walk could not read.
@@ -172,12 +172,14 @@ absl::Status LiveIndex::Build() {
   // Built aside and published whole: nobody reads a half-built version.
   RowStore store;
   files_.clear();
-  store_paths_.clear();
   retry_.clear();
+  std::vector<FileName> names;
+  names.reserve(tree->files.size());
   for (const LogFile& f : tree->files) {
-    store_paths_.push_back(f.rel_path);
-    store.AddFile(f.rel_path);
+    names.emplace_back(f.rel_path);
+    store.AddFile(names.back());
   }
+  store_files_ = static_cast<uint32_t>(tree->files.size());
   ScanFiles(
       log_dir_, tree->files, options_,
       [&](size_t i) {
@@ -193,15 +195,14 @@ absl::Status LiveIndex::Build() {
           RetryLater(tree->files[i].rel_path);
           return;
         }
-        FileRecord& rec = files_[tree->files[i].rel_path];
-        rec.rel_path = tree->files[i].rel_path;
+        FileState& rec = files_.try_emplace(names[i]).first->second;
         rec.store_id = static_cast<uint32_t>(i);
         rec.source = r.source;
         rec.session = r.session;
         rec.indexed = r.indexed;
         RecordScan(rec, r.scan, true);
         auto* rows = static_cast<EncodedRows*>(r.rows.get());
-        ReportScan(problem_sink_.load(), rec.rel_path, r.scan, *rows, r.indexed);
+        ReportScan(problem_sink_.load(), tree->files[i].rel_path, r.scan, *rows, r.indexed);
         if (r.indexed) store.AppendRun(rows->Finish());
       });
   for (const std::string& dir : tree->exhausted_dirs) RetryLater(dir);
@@ -237,21 +238,27 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
   absl::ReleasableMutexLock lock(&mu_);
   RowStore store;
   files_.clear();
-  store_paths_.clear();
   retry_.clear();
+  std::vector<FileName> names;
+  names.reserve(saved.files.size());
   for (uint32_t id = 0; id < saved.files.size(); ++id) {
     FileRecord& rec = saved.files[id];
     rec.store_id = id;
-    store.AddFile(rec.rel_path);
-    store_paths_.push_back(rec.rel_path);
+    names.emplace_back(rec.rel_path);
+    store.AddFile(names.back());
   }
+  store_files_ = static_cast<uint32_t>(saved.files.size());
   store.ReplaceRuns(std::move(saved.runs));
   Publish(std::move(store));
   // Saved files are usually in path order (a canonical build's store ids):
   // then each goes in at the end of the map in constant time.
-  for (FileRecord& rec : saved.files) {
-    std::string path = rec.rel_path;
-    files_.insert_or_assign(files_.end(), std::move(path), std::move(rec));
+  for (uint32_t id = 0; id < saved.files.size(); ++id) {
+    const auto hint = files_.lower_bound(names[id].path());
+    if (hint != files_.end() && hint->first.path() == names[id].path()) {
+      hint->second = std::move(static_cast<FileState&>(saved.files[id]));  // saved twice: the last wins
+    } else {
+      files_.emplace_hint(hint, std::move(names[id]), std::move(static_cast<FileState&>(saved.files[id])));
+    }
   }
   RecountTotals();
   TreeChanges all;
@@ -262,6 +269,13 @@ IndexUpdate LiveIndex::RestoreWith(IndexSnapshot saved, absl::StatusOr<LogTree>*
   ChangeFeed feed = std::exchange(feed_, ChangeFeed());
   lock.Release();
   TellListener(std::move(feed));
+#if defined(__GLIBC__)
+  // As after a build: the snapshot's paths and the loaded cache were freed
+  // between what the index keeps; give those pages back.
+  saved.files.clear();
+  saved.files.shrink_to_fit();
+  malloc_trim(0);
+#endif
   return u;
 }
 
@@ -335,8 +349,9 @@ bool LiveIndex::UpdatePath(const std::string& path) {
   // A directory that went away takes its files with it.
   const std::string prefix = rel + "/";
   std::vector<std::string> gone;
-  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    gone.push_back(it->first);
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.path().starts_with(prefix);
+       ++it) {
+    gone.emplace_back(it->first.path());
   }
   for (const std::string& p : gone) regen |= UpdateFile(p);
   return regen;
@@ -379,15 +394,16 @@ bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* w
   // finds them.
   std::vector<std::string> gone;
   size_t next_seen = 0;
-  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.starts_with(prefix); ++it) {
-    const std::string& path = it->first;
+  for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.path().starts_with(prefix);
+       ++it) {
+    const std::string_view path = it->first.path();
     while (next_seen < seen.size() && seen[next_seen] < path) ++next_seen;
     if (next_seen < seen.size() && seen[next_seen] == path) continue;
     if (std::any_of(unlisted.begin(), unlisted.end(),
                     [&path](const std::string& p) { return path.starts_with(p); })) {
       continue;
     }
-    gone.push_back(path);
+    gone.emplace_back(path);
   }
   for (const std::string& p : gone) regen |= UpdateFile(p);
   return regen;
@@ -396,10 +412,10 @@ bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* w
 bool LiveIndex::UpdateFile(const std::string& rel) {
   // The running totals follow the one file that changed: its old share out,
   // its new share in (PublishStats then costs nothing per file).
-  if (const auto it = files_.find(rel); it != files_.end()) totals_.Subtract(it->second.stats);
+  if (const auto it = files_.find(rel); it != files_.end()) totals_.Subtract(it->second.stats.Get());
   const bool regen = ApplyFileChange(rel);
   const auto it = files_.find(rel);
-  if (it != files_.end()) totals_.Add(it->second.stats);
+  if (it != files_.end()) totals_.Add(it->second.stats.Get());
   if (it != files_.end() && it->second.lz4_damage) {
     lz4_damaged_.insert(rel);
   } else {
@@ -426,24 +442,26 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
     return true;  // its rows disappeared
   }
   if (known == files_.end()) {
-    FileRecord rec;
-    rec.rel_path = rel;
-    rec.store_id = current_->AddFile(rel);
-    store_paths_.push_back(rel);
-    if (!ScanInto(rec, rec.store_id)) return false;
-    files_.emplace(rel, std::move(rec));
+    FileName name(rel);
+    FileState rec;
+    rec.store_id = current_->AddFile(name);
+    ++store_files_;
+    if (!ScanInto(rel, rec, rec.store_id)) return false;
+    files_.emplace(std::move(name), std::move(rec));
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kAdded);
     return false;  // a new file's rows go at the end
   }
-  FileRecord& rec = known->second;
+  FileState& rec = known->second;
   // For a NAME.lz4, ino and mtime are the .lz4's and size the decompressed
   // bytes readable now: a rewritten .lz4 (a new inode, a new mtime) is
   // checked like a rewritten plain file, frames first.
   if (const Lz4Map* map = bytes->lz4_map()) {
     // Known from the map whether or not the file is scanned again (a record
     // restored from the cache does not carry it).
-    rec.lz4_damage = map->damage();
-    rec.stats.skipped_lz4_damaged = map->damage() ? 1 : 0;
+    rec.lz4_damage = map->damage() ? std::make_shared<const Lz4Damage>(*map->damage()) : nullptr;
+    BuildStats counts = rec.stats.Get();
+    counts.skipped_lz4_damaged = map->damage() ? 1 : 0;
+    rec.stats.Set(counts);
   }
   const bool same_file = rec.ino != 0 && rec.ino == st.ino;
   const uint64_t size = st.size;
@@ -458,28 +476,27 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
   }
   if (rewritten) {
     // Rows of the old contents vanish with the old store id at regeneration.
-    FileRecord again;
-    again.rel_path = rel;
-    again.store_id = current_->AddFile(rel);
-    store_paths_.push_back(rel);
-    if (!ScanInto(again, again.store_id)) return false;  // the old rows stay until then
+    FileState again;
+    again.store_id = current_->AddFile(known->first);
+    ++store_files_;
+    if (!ScanInto(rel, again, again.store_id)) return false;  // the old rows stay until then
     rec = std::move(again);
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kReplaced);
     return true;
   }
-  if (ScanInto(rec, rec.store_id)) feed_.files.emplace_back(rel, ChangeFeed::Kind::kAppended);
+  if (ScanInto(rel, rec, rec.store_id)) feed_.files.emplace_back(rel, ChangeFeed::Kind::kAppended);
   return false;
 }
 
-bool LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
+bool LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) {
   const bool from_start = rec.consumed_to == 0;
-  RowMaker maker(rec.rel_path);
+  RowMaker maker(rel);
   if (!from_start) maker.Restore(rec.source, rec.session);
   EncodedRows rows(store_id, current_->FileLiteral(store_id));
   const FileScan scan =
-      ScanFile(root_fd_, rec.rel_path, rec.consumed_to, options_, maker, tools_, reader_, &rows);
+      ScanFile(root_fd_, rel, rec.consumed_to, options_, maker, tools_, reader_, &rows);
   if (scan.exhausted) {
-    RetryLater(rec.rel_path);
+    RetryLater(rel);
     return false;
   }
   rec.source = maker.source();
@@ -487,7 +504,7 @@ bool LiveIndex::ScanInto(FileRecord& rec, uint32_t store_id) {
   rec.indexed = IsIndexed(maker, options_);
   rec.suspect = false;
   RecordScan(rec, scan, from_start);
-  ReportScan(problem_sink_.load(), rec.rel_path, scan, rows, rec.indexed);
+  ReportScan(problem_sink_.load(), rel, scan, rows, rec.indexed);
   if (rec.indexed) staged_.push_back(rows.Finish());
   return true;
 }
@@ -504,14 +521,16 @@ bool LiveIndex::RowsIntact(LogBytes& bytes, uint32_t store_id) {
   return true;
 }
 
-void LiveIndex::RemoveFile(const std::string& rel) { files_.erase(rel); }
+void LiveIndex::RemoveFile(const std::string& rel) {
+  if (const auto it = files_.find(rel); it != files_.end()) files_.erase(it);
+}
 
 void LiveIndex::Regenerate() {
   // Canonical order: files by path (files_ is ordered so), each file's runs
   // in the order they were appended (increasing offsets). Rows of removed
   // files and of replaced contents (store ids no record holds) are dropped.
   const std::vector<std::shared_ptr<const Run>> old_runs = current_->Runs();
-  std::vector<std::vector<std::shared_ptr<const Run>>> by_id(store_paths_.size());
+  std::vector<std::vector<std::shared_ptr<const Run>>> by_id(store_files_);
   for (const auto& run : old_runs) by_id[run->file_id].push_back(run);
   for (Run& run : staged_) {
     const uint32_t id = run.file_id;
@@ -519,11 +538,9 @@ void LiveIndex::Regenerate() {
   }
   staged_.clear();
   RowStore fresh;
-  std::vector<std::string> paths;
   std::vector<std::shared_ptr<const Run>> runs;
   for (auto& [path, rec] : files_) {
     const uint32_t id = fresh.AddFile(path);
-    paths.push_back(path);
     for (auto& run : by_id[rec.store_id]) {
       if (run->file_id == id) {
         runs.push_back(std::move(run));
@@ -537,7 +554,7 @@ void LiveIndex::Regenerate() {
   }
   fresh.ReplaceRuns(std::move(runs));
   Publish(std::move(fresh));
-  store_paths_ = std::move(paths);
+  store_files_ = static_cast<uint32_t>(files_.size());
   regenerations_.fetch_add(1);
 }
 
@@ -556,8 +573,8 @@ void LiveIndex::RecountTotals() {
   totals_ = BuildStats();
   lz4_damaged_.clear();
   for (const auto& [path, rec] : files_) {
-    totals_.Add(rec.stats);
-    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), path);
+    totals_.Add(rec.stats.Get());
+    if (rec.lz4_damage) lz4_damaged_.insert(lz4_damaged_.end(), std::string(path.path()));
   }
 }
 
@@ -615,8 +632,12 @@ BuildProgress LiveIndex::Progress() const {
 IndexSnapshot LiveIndex::Snapshot() const {
   absl::ReaderMutexLock lock(&mu_);
   IndexSnapshot snap;
-  snap.files.resize(store_paths_.size());
-  for (const auto& [path, rec] : files_) snap.files[rec.store_id] = rec;
+  snap.files.resize(store_files_);
+  for (const auto& [path, rec] : files_) {
+    FileRecord& f = snap.files[rec.store_id];
+    static_cast<FileState&>(f) = rec;
+    f.rel_path = path.path();
+  }
   snap.runs = current_->Runs();
   return snap;
 }

@@ -43,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "index/build_stats.h"
+#include "index/file_name.h"
 #include "index/file_record.h"
 #include "index/exhaustion.h"
 #include "index/frame_reader.h"
@@ -191,10 +192,10 @@ class LiveIndex {
   bool UpdateFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool ApplyFileChange(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFile(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Scans rec's file from rec.consumed_to (0 for a fresh file) and stages
+  // Scans rel (rec's file) from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
-  bool ScanInto(FileRecord& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
@@ -236,9 +237,12 @@ class LiveIndex {
   ExhaustionLog exhaustion_;
   std::atomic<uint64_t> pending_retries_{0};
   std::atomic<uint64_t> unwatched_dirs_{0};
-  // By relative path: iteration is canonical order.
-  std::map<std::string, FileRecord> files_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> store_paths_ ABSL_GUARDED_BY(mu_);  // store id -> path
+  // By relative path: iteration is canonical order. The key is the file's
+  // one copy of its path, shared with the row stores (file_name.h).
+  std::map<FileName, FileState, FileName::ByPath> files_ ABSL_GUARDED_BY(mu_);
+  // Store ids handed out in the current version (a record's store_id is
+  // below it; ids of replaced contents hold no record).
+  uint32_t store_files_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;

@@ -7,10 +7,10 @@
 
 namespace logdex::index {
 
-uint32_t RowStore::AddFile(std::string_view rel_path) {
-  std::string literal;
-  AppendJsonString(rel_path, &literal);
-  files_.push_back(std::move(literal));
+uint32_t RowStore::AddFile(std::string_view rel_path) { return AddFile(FileName(rel_path)); }
+
+uint32_t RowStore::AddFile(FileName name) {
+  files_.push_back(std::move(name));
   return static_cast<uint32_t>(files_.size() - 1);
 }
 
@@ -62,7 +62,8 @@ uint64_t RowStore::memory_bytes() const {
     n += sizeof(Run) + r->data.capacity();
     if (r->checkpoints.capacity() > 1) n += r->checkpoints.capacity() * sizeof(Run::Checkpoint);
   }
-  for (const std::string& f : files_) n += sizeof(std::string) + f.capacity();
+  n += files_.capacity() * sizeof(files_[0]);
+  for (const FileName& f : files_) n += f.literal().size() + 16;  // shared with the live index
   return n;
 }
 

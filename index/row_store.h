@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "index/file_name.h"
 #include "index/row.h"
 #include "index/run.h"
 
@@ -25,7 +26,9 @@ class RowStore {
  public:
   // Registers a file and returns its id; `rel_path` is UTF-8, '/'-separated.
   uint32_t AddFile(std::string_view rel_path);
-  std::string_view file_literal(uint32_t file_id) const { return files_[file_id]; }
+  // The same, sharing `name`'s bytes (the live index's, other versions').
+  uint32_t AddFile(FileName name);
+  std::string_view file_literal(uint32_t file_id) const { return files_[file_id].literal(); }
   size_t file_count() const { return files_.size(); }
 
   void AppendRun(Run run);
@@ -53,7 +56,7 @@ class RowStore {
   void ForEachRow(Fn&& fn) const;
 
  private:
-  std::vector<std::string> files_;  // JSON literals of paths
+  std::vector<FileName> files_;  // by file id: the JSON literals of paths
   std::vector<std::shared_ptr<const Run>> runs_;
   std::vector<uint64_t> run_starts_;  // rendered offset of each run
   uint64_t rendered_size_ = 0;

@@ -106,7 +106,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
       const size_t id = next.fetch_add(1);
       if (id >= nfiles) return;
       index::FileRecord& rec = saved.files[id];
-      rec.stats = index::BuildStats();
+      rec.stats = index::FileStats();
       rec.first_frame.reset();
       rec.last_frame.reset();
       if (first_run[id] == first_run[id + 1]) continue;  // no rows
@@ -117,7 +117,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
       reader.Reset(log_bytes.get());
       literal.clear();
       index::AppendJsonString(rec.rel_path, &literal);
-      index::BuildStats& st = rec.stats;
+      index::BuildStats st;  // kept compactly once the file's rows are counted
       for (uint32_t k = first_run[id]; k < first_run[id + 1]; ++k) {
         const index::Run& run = *saved.runs[runs_by_file[k]];
         index::RunDecoder dec(run, 0);
@@ -160,6 +160,7 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
           inconsistent.store(true);
         }
       }
+      rec.stats.Set(st);
     }
   };
   std::vector<std::thread> pool;
@@ -170,14 +171,16 @@ VerifyResult VerifyRows(const std::string& root, index::IndexSnapshot& saved, in
   for (size_t id = 0; id < nfiles; ++id) {
     index::FileRecord& rec = saved.files[id];
     if (!file_ok[id]) result.file_ok[id] = false;
-    rec.stats.log_files = rec.indexed ? 1 : 0;
-    rec.stats.skipped_source_filtered = rec.indexed ? 0 : 1;
-    rec.stats.skipped_unreadable = rec.ino == 0 ? 1 : 0;
-    rec.stats.bytes_scanned = rec.size;
+    index::BuildStats counts = rec.stats.Get();
+    counts.log_files = rec.indexed ? 1 : 0;
+    counts.skipped_source_filtered = rec.indexed ? 0 : 1;
+    counts.skipped_unreadable = rec.ino == 0 ? 1 : 0;
+    counts.bytes_scanned = rec.size;
     if (rec.size > rec.consumed_to) {
-      rec.stats.torn_tails = 1;
-      rec.stats.torn_tail_bytes = rec.size - rec.consumed_to;
+      counts.torn_tails = 1;
+      counts.torn_tail_bytes = rec.size - rec.consumed_to;
     }
+    rec.stats.Set(counts);
   }
   result.runs_inconsistent = inconsistent.load();
   result.rows_checked = checked.load();
