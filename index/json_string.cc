@@ -106,46 +106,11 @@ bool DecodeJsonString(std::string_view body, std::string* out) {
 }
 
 void AppendJsonString(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    size_t j = i;
-    while (j < n && kPlain.plain[s[j]]) ++j;
-    out->append(text.data() + i, j - i);
-    if (j >= n) break;
-    const unsigned char c = s[j];
-    i = j + 1;
-    switch (c) {
-      case '"': out->append("\\\""); continue;
-      case '\\': out->append("\\\\"); continue;
-      case '\b': out->append("\\b"); continue;
-      case '\f': out->append("\\f"); continue;
-      case '\n': out->append("\\n"); continue;
-      case '\r': out->append("\\r"); continue;
-      case '\t': out->append("\\t"); continue;
-      default: break;
-    }
-    if (c < 0x20) {
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out->append(esc, 6);
-      continue;
-    }
-    // c == 0xED: an unpaired surrogate (ED A0..BF xx) or an ordinary
-    // U+D000..U+D7FF character (ED 80..9F xx).
-    if (j + 2 < n && s[j + 1] >= 0xA0 && s[j + 1] <= 0xBF) {
-      const uint32_t cp = ((c & 0x0Fu) << 12) | ((s[j + 1] & 0x3Fu) << 6) | (s[j + 2] & 0x3Fu);
-      const char esc[6] = {'\\', 'u', kHex[(cp >> 12) & 15], kHex[(cp >> 8) & 15],
-                           kHex[(cp >> 4) & 15], kHex[cp & 15]};
-      out->append(esc, 6);
-      i = j + 3;
-      continue;
-    }
-    out->push_back(static_cast<char>(c));
-  }
-  out->push_back('"');
+  // Room for the worst case, written in place, then cut to what was written.
+  const size_t old = out->size();
+  out->resize(old + kMaxJsonStringGrowth * text.size() + 2);
+  char* end = WriteJsonString(text, out->data() + old);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 char* WriteJsonString(std::string_view text, char* p) {
@@ -184,7 +149,8 @@ char* WriteJsonString(std::string_view text, char* p) {
       p += 6;
       continue;
     }
-    // c == 0xED, as in AppendJsonString.
+    // c == 0xED: an unpaired surrogate (ED A0..BF xx) or an ordinary
+    // U+D000..U+D7FF character (ED 80..9F xx).
     if (j + 2 < n && s[j + 1] >= 0xA0 && s[j + 1] <= 0xBF) {
       const uint32_t cp = ((c & 0x0Fu) << 12) | ((s[j + 1] & 0x3Fu) << 6) | (s[j + 2] & 0x3Fu);
       const char esc[6] = {'\\', 'u', kHex[(cp >> 12) & 15], kHex[(cp >> 8) & 15],
