@@ -121,6 +121,12 @@ at_exit() { LIB_AT_EXIT+=("$1"); }
 # unmount a scratch tmpfs a daemon wrote into); its failure fails the test.
 LIB_AFTER_UNMOUNT=()
 after_unmount() { LIB_AFTER_UNMOUNT+=("$1"); }
+# expect_log_changes PATH...: the test itself changes PATH (absolute; a directory covers all
+# below it) in a log dir, through the mount or behind it. Logs are never modified by logdex
+# (SPEC §1, §9): a log dir may differ after the test's last unmount from what it held at its
+# first mount only under the declared paths.
+LIB_EXPECTED_LOG_CHANGES=()
+expect_log_changes() { LIB_EXPECTED_LOG_CHANGES+=("$@"); }
 
 lib_cleanup() {
   local rc=$? mnt i
