@@ -3,6 +3,7 @@
 # dir the test did not declare with expect_log_changes, names the entry, and passes when the same
 # changes are declared (each as narrowly as the change). Each case is a child mount test (sourcing
 # lib.sh like any t_*.sh) so this test can observe its exit status and output.
+# shellcheck disable=SC2016  # each change is shell text the child test runs, expanded there
 . "$(dirname "$0")/lib.sh" "$1"
 here=$(cd "$(dirname "$0")" && pwd)
 
