@@ -65,6 +65,21 @@ absl::Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   return absl::OkStatus();
 }
 
+// Whether process PID is running. A killed daemon nobody has reaped yet (its
+// parent is gone and the pid-1 of a container may never reap it) is a zombie:
+// kill(pid, 0) still succeeds, but it writes nothing any more.
+bool IsRunning(int pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  UniqueFd fd(open(absl::StrFormat("/proc/%d/stat", pid).c_str(), O_RDONLY | O_CLOEXEC));
+  std::string stat;
+  if (fd.get() < 0 || !index::ReadToEnd(fd.get(), &stat, 4096)) return errno != ENOENT && errno != ESRCH;
+  // "pid (comm) S ...": the state follows the last ')', as comm may hold one.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return true;
+  const char state = stat[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
 // Removes temp files left by writers that died before their rename (a crash
 // between open and rename). Best effort: a live writer's file is left alone,
 // and no temp file is ever read, so a leftover only wastes space.
@@ -80,7 +95,7 @@ void RemoveStaleTempFiles(const std::string& dir) {
     int pid = 0;
     const std::string_view digits = rest.substr(0, rest.find('.'));
     if (!absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &pid) || pid <= 0) continue;
-    if (pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (pid == getpid() || IsRunning(pid)) continue;
     unlinkat(dirfd(d), e->d_name, 0);
   }
 }
@@ -116,6 +131,9 @@ absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
 }
 
 absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_view expected_log_dir_id) {
+  // A mount whose index never changes never saves: the load is where a
+  // killed daemon's temp file is swept.
+  RemoveStaleTempFiles(dir);
   const std::string path = CacheFilePath(dir);
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {

@@ -37,7 +37,9 @@ absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
                             const BeforeRenameHook& before_rename = nullptr);
 
 // Reads DIR/index.cache. kNotFound if there is none; otherwise as DecodeCache,
-// plus read errors.
+// plus read errors. Like WriteCacheFile, first removes the temp files of
+// writers that are no longer running (dead or zombie), never another live
+// process's.
 absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_view expected_log_dir_id);
 
 // Moves DIR/index.cache aside as DIR/index.cache.bad (replacing an older

@@ -71,6 +71,7 @@ mount_logdex() {
   local logdir=$1 mnt=$2 rc=0 waited=0
   shift 2
   LIB_MOUNTS+=("$mnt")
+  record_log_dir "$logdir"
   timeout -k 5 "$MOUNT_TIMEOUT" "$LOGDEX" mount "$logdir" "$mnt" "$@" || rc=$?
   [ "$rc" -eq 0 ] || fail "logdex mount $logdir $mnt $* exited $rc"
   until timeout 5 mountpoint -q -- "$mnt" 2>/dev/null; do
@@ -127,6 +128,8 @@ after_unmount() { LIB_AFTER_UNMOUNT+=("$1"); }
 # first mount only under the declared paths.
 LIB_EXPECTED_LOG_CHANGES=()
 expect_log_changes() { LIB_EXPECTED_LOG_CHANGES+=("$@"); }
+# shellcheck source=tests/mount/lib_digest.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib_digest.sh"
 
 lib_cleanup() {
   local rc=$? mnt i
@@ -138,6 +141,9 @@ lib_cleanup() {
       rc=1
     fi
   done
+  # Every daemon has exited: the log dirs must hold what they held at their first mount, but for
+  # the declared changes (lib_digest.sh; before the after_unmount teardown, which is the test's).
+  lib_digest_check || rc=1
   for ((i = ${#LIB_AFTER_UNMOUNT[@]} - 1; i >= 0; i--)); do
     eval "${LIB_AFTER_UNMOUNT[i]}" || rc=1
   done

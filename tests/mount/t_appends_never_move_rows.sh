@@ -12,6 +12,7 @@ copy_sample "$logdir"
 mkdir -p "$logdir/grow"
 printf '%s\n' '{"type":"g","id":"g0"}' >"$logdir/grow/a.jsonl"
 printf '%s\n' '{"type":"g","id":"h0"}' >"$logdir/grow/b.jsonl"
+expect_log_changes "$logdir/grow/a.jsonl" "$logdir/grow/b.jsonl" "$logdir/grow/new-through.jsonl" "$logdir/grow/deeper"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 
 # snap NAME: reads the index into $TEST_DIR/NAME.ndjson and prints that path.

@@ -11,6 +11,7 @@ mnt=$(make_dir mnt)
 copy_sample "$logdir"
 mkdir -p "$logdir/p"
 printf '%s\n' '{"type":"p","id":"p0"}' >"$logdir/p/a.jsonl"
+expect_log_changes "$logdir/p/a.jsonl" "$logdir/p/b.jsonl"
 # Reach the log dir through a symlink: the id is of the real path.
 ln -s -- "$logdir" "$TEST_DIR/logs-link"
 id=$(printf '%s' "$(realpath -- "$logdir")" | sha256sum | cut -c1-16)

@@ -16,6 +16,7 @@ logdir=$(make_dir logs)
 mnt=$(make_dir mnt)
 copy_sample "$logdir"
 mkdir -p "$logdir/busy"
+expect_log_changes "$logdir"/busy/{shared,m3,m4,b3,b4}.jsonl
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 read_index "$mnt" "$TEST_DIR/before.ndjson"
 rows_before=$(line_count "$TEST_DIR/before.ndjson")

@@ -13,6 +13,7 @@ cache=$(make_dir cache)
 copy_sample "$logdir"
 mkdir -p "$logdir/c"
 printf '%s\n' '{"type":"c","id":"c0"}' >"$logdir/c/a.jsonl"
+expect_log_changes "$logdir/c/a.jsonl"
 
 # mount_crashing LOGDIR MNT OPTS: mount_logdex with the crash seam in the daemon's environment.
 mount_crashing() {

@@ -86,6 +86,7 @@ fi
 echo "out of descriptors: $(show_holder)"
 
 # Appends straight into the log dir while the daemon cannot open anything.
+expect_log_changes "$logdir"/many/g{00,04,10,15,19}/f{003,047,101,150,199}.jsonl "$logdir/many/new" "$logdir/misc/app.ndjson"
 appended=0
 for i in 003 047 101 150 199; do
   printf '{"type":"m","id":"f%s-late-%d"}\n' "$i" 0 "$i" 1 >>"$logdir/many/g${i:0:2}/f$i.jsonl"

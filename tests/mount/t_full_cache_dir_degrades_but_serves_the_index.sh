@@ -45,6 +45,7 @@ assert_daemon_alive "$mnt" "after the first failed save"
 
 # Still fresh while the cache cannot be written: appends straight into the log dir and through
 # the mount show up; sorted, the index is `logdex index`.
+expect_log_changes "$logdir/big/a/one.jsonl" "$logdir/big/b/two.jsonl" "$logdir/new"
 random_frames 3 late-a >>"$logdir/big/a/one.jsonl"
 printf '%s\n' '{"type":"p","id":"through-mount"}' >>"$mnt/big/b/two.jsonl"
 mkdir -p "$logdir/new"

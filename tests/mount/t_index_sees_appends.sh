@@ -23,6 +23,7 @@ check_invariant() {
 check_invariant "before"
 rows_before=$(wc -l <"$TEST_DIR/mounted.ndjson")
 # Complete misc/app.ndjson's torn tail, append a frame and create a new file.
+expect_log_changes "$logdir/misc/app.ndjson" "$logdir/new"
 printf '%s\n' 'uest"}' '{"id":"evt-6","type":"late"}' >>"$logdir/misc/app.ndjson"
 mkdir -p "$logdir/new"
 printf '%s\n' '{"type":"x","id":"n1"}' >"$logdir/new/fresh.jsonl"

@@ -99,6 +99,7 @@ write_then_read d19/x/y/z/w/v/fresh.jsonl '{"type":"s","id":"d19-fresh-1"}'
 write_then_read d11/x/y/z/a.jsonl '{"type":"s","id":"d11-1"}'
 write_then_read d20/x/y/z/a.jsonl '{"type":"s","id":"d20-2"}'
 write_then_read new-top/b.jsonl '{"type":"s","id":"new-top-0"}'
+expect_log_changes "$logdir"/{d20/x/y/z/a.jsonl,d03/a.jsonl,d15/x/y/z/a.jsonl,d12/x/y/z/new.jsonl,d19/x/y/z/w,d11/x/y/z/a.jsonl,new-top}
 
 assert_index_invariant "$mnt" "$logdir" "index at the end"
 assert_warning "$mnt" inotify_watches "watch limit" "at the end (still more directories than watches)"

@@ -12,6 +12,7 @@ cache=$(make_dir cache)
 copy_sample "$logdir"
 mkdir -p "$logdir/k"
 printf '%s\n' '{"type":"k","id":"k0"}' >"$logdir/k/a.jsonl"
+expect_log_changes "$logdir/k/a.jsonl" "$logdir/k/b.jsonl"
 
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache,save_interval=1"
 read_index "$mnt" "$TEST_DIR/start.ndjson"

@@ -10,6 +10,7 @@ logdir=$(make_dir logs)
 mnt=$(make_dir mnt)
 log=$TEST_DIR/daemon.log
 printf '{"type":"a","id":"1"}\nnot json\n{"type":"b","id":"2"}\n' >"$logdir/bad.jsonl"
+expect_log_changes "$logdir/bad.jsonl"
 printf '{"type":"a","id":"1"}\n' >"$logdir/good.jsonl"
 echo "an earlier line" >"$log"
 mount_logdex "$logdir" "$mnt" -o "log=$log"

@@ -20,6 +20,8 @@ read_index "$mnt" "$TEST_DIR/first.ndjson"
 assert_index_canonical "$mnt" "$logdir" "first build"
 
 # A new .lz4 (written elsewhere, renamed in, as rotate tools do): rows at the end.
+# .tmp: the temp name both new .lz4 files are written under before their rename.
+expect_log_changes "$logdir/.tmp" "$logdir/0new.jsonl.lz4" "$logdir/big.jsonl.lz4"
 printf '{"type":"new","id":"n1"}\n{"type":"new","id":"n2"}\n' | lz4 -q -c >"$logdir/.tmp"
 mv "$logdir/.tmp" "$logdir/0new.jsonl.lz4"
 wait_until 10 "the new .lz4's rows" sh -c 'tail -n 1 "$1/index.ndjson" | grep -q "\"file\":\"0new.jsonl\""' sh "$mnt"

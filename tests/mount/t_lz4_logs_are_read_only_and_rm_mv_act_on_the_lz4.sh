@@ -16,6 +16,8 @@ lz4 -q "$TEST_DIR/a" "$logdir/e.jsonl.lz4"
 printf '{"type":"real"}\n' >"$logdir/r.jsonl"
 printf '{"type":"hidden"}\n' | lz4 -q -c >"$logdir/r.jsonl.lz4"
 mount_logdex "$logdir" "$mnt"
+# chmod, touch, rm, mv and ln through the mount act on these .lz4 files (and e.txt is mv's copy).
+expect_log_changes "$logdir"/{a,b,c,e,l}.jsonl.lz4 "$logdir/e.txt"
 
 f="$mnt/a.jsonl"
 out=$(on_mount sh -c 'echo x >>"$1"' sh "$f" 2>&1) && fail "append succeeded"

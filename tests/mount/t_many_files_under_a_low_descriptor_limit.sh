@@ -100,6 +100,8 @@ assert_index_invariant "$mnt" "$logdir" "after reading every file"
 
 # 5. Changes straight in the log dir, on nodes the kernel looked up long ago (their descriptors,
 #    if any, long evicted): reopening by a remembered path must not hit what lives there now.
+expect_log_changes "$logdir"/{d01,d02,swap.tmp,d03/f000.jsonl,d03/f001.jsonl,d03/swap.tmp,d04,d04-moved} \
+  "$logdir"/{d05/f007.jsonl,d06/renamed.jsonl,d07/f010.jsonl}
 mv -T -- "$logdir/d01" "$logdir/swap.tmp"   # swap two directories
 mv -T -- "$logdir/d02" "$logdir/d01"
 mv -T -- "$logdir/swap.tmp" "$logdir/d02"

@@ -21,6 +21,7 @@ ln -s -- "$LOGDEX" "$bindir/logdex"
 # itself does not clear it).
 cache=$(make_dir cache-fuse3)
 LIB_MOUNTS+=("$mnt")
+record_log_dir "$logdir"  # mounted here without mount_logdex: the digest check covers it too
 rc=0
 PATH="$bindir:$PATH" timeout -k 5 "$MOUNT_TIMEOUT" mount.fuse3 "$logdir" "$mnt" -t fuse.logdex \
   -o rw,nosuid,nodev,relatime,noatime,_netdev,nofail,x-systemd.automount,x-systemd.idle-timeout=60,comment=x,cache_dir="$cache" ||

@@ -112,6 +112,9 @@ scenario() {
   populate "$logdir"
   populate "$ref"
   mount_logdex "$logdir" "$mnt" -o "$2"
+  # What the users make in shared/ (all but the racers' g.* and n.* files are gone at the end).
+  expect_log_changes "$logdir"/shared/{mine.jsonl,dir,fifo,link,theirs.jsonl,setid.jsonl,private} \
+    "$logdir"/shared/{g,n}.{0..199}
 
   # The owner creates one of each kind in the sticky directory.
   step ok "$OWNER" "create a 0600 file" sh -c 'umask 077; printf "%s\n" "{\"type\":\"u\",\"id\":\"1\"}" >"$1"' _ @/shared/mine.jsonl

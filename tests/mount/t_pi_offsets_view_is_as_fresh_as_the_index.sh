@@ -14,6 +14,7 @@ mnt=$(make_dir mnt)
 copy_sample "$logdir"
 store=pi/sessions/demo.v2
 seg2=$store/segments/0000000000000002.seg
+expect_log_changes "$logdir/$seg2" "$logdir/$store/segments/0000000000000003.seg"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 view="$mnt/$store/index/offsets.jsonl"
 

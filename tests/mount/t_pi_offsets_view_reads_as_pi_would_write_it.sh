@@ -17,6 +17,8 @@ expected="$TEST_DIR/expected-offsets.jsonl"
 cp -- "$logdir/$store/index/offsets.jsonl" "$expected"
 segments_digest() { (cd -- "$logdir/$store/segments" && md5sum -- *); }
 segs_before=$(segments_digest)
+# The test rewrites, removes and restores the backing copy and its directory.
+expect_log_changes "$logdir/$store/index"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 view="$mnt/$store/index/offsets.jsonl"
 

@@ -14,12 +14,14 @@ cache=$(make_dir cache)
 copy_sample "$logdir"
 mkdir -p "$logdir/r"
 random_frames 200 ro-a >"$logdir/r/a.jsonl"
+expect_log_changes "$logdir/r/a.jsonl" "$logdir/r/b.jsonl"
 
 mount_scratch_tmpfs "$cache" "ro,size=1m" "a read-only cache dir"
 if touch -- "$cache/probe" 2>/dev/null; then fail "the read-only tmpfs at $cache is writable"; fi
 
 # The daemon in the foreground, as a child of this shell: its exit status is ours to check.
 LIB_MOUNTS+=("$mnt")
+record_log_dir "$logdir"  # mounted here without mount_logdex: the digest check covers it too
 "$LOGDEX" mount "$logdir" "$mnt" -f -o "cache_dir=$cache,save_interval=1" 2>"$TEST_DIR/daemon.stderr" &
 daemon=$!
 show_daemon() {

@@ -12,6 +12,7 @@ mnt=$(make_dir mnt)
 snaps=$(make_dir snaps)
 copy_sample "$logdir"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
+expect_log_changes "$logdir"/fresh-{1,2,3,4}.jsonl
 read_index "$mnt" "$TEST_DIR/before.ndjson"
 
 pids=()

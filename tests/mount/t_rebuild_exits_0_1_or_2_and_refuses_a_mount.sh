@@ -14,6 +14,9 @@ sample=$logdir/pi/sessions/demo.v2
 expected=$TEST_DIR/expected.offsets.jsonl
 cp -- "$sample/index/offsets.jsonl" "$expected"
 rm -- "$sample/index/offsets.jsonl"  # something to do
+# The stores this test adds, and what `logdex rebuild` writes in the sample store (its index, and
+# the lock file and tmp/ of pi's locking rules).
+expect_log_changes "$sample/index" "$sample/store.mutation.lock" "$sample/tmp" "$logdir/pi/sessions/busy.v2" "$logdir/pi/damage"
 
 state() {
   (cd -- "$1" && find . -printf '%p %y %m %s %i %T@\n' | sort && find . -type f -print0 | sort -z | xargs -0r md5sum)

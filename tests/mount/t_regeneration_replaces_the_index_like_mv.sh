@@ -19,6 +19,7 @@ frames() {  # frames PREFIX: three frames
   printf '{"type":"r","id":"%s1"}\n{"type":"r","id":"%s2"}\n{"type":"r","id":"%s3"}\n' "$1" "$1" "$1"
 }
 for name in trunc moved grow; do frames "$name" >"$logdir/0-regen/$name.jsonl"; done
+expect_log_changes "$logdir"/0-regen/{trunc,moved,MOVED,grow}.jsonl
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 assert_index_canonical "$mnt" "$logdir" "fresh mount"
 

@@ -12,6 +12,7 @@ cache=$(make_dir cache)
 copy_sample "$logdir"
 mkdir -p "$logdir/aa"
 printf '%s\n' '{"type":"a","id":"a0"}' >"$logdir/aa/first.jsonl"
+expect_log_changes "$logdir/aa/first.jsonl"
 
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
 # The index opens on first use (no terminal): read it before asking how it was opened.

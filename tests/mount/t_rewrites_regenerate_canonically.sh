@@ -17,6 +17,7 @@ for name in trunc rm mv rewrite; do
   for where in mnt dir; do frames "$name" >"$logdir/rw/$name-$where.jsonl"; done
 done
 frames early >"$logdir/rw/0-early.jsonl"   # sorts first: appends to it make the index non-canonical
+expect_log_changes "$logdir"/rw/{0-early,{trunc,rm,mv,zz-moved,rewrite}-{mnt,dir}}.jsonl
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 assert_index_canonical "$mnt" "$logdir" "fresh mount"
 

@@ -12,6 +12,7 @@ copy_sample "$logdir"
 mkdir -p "$logdir/sneaky"
 printf '%s\n' '{"type":"s","id":"x1"}' '{"type":"s","id":"x2"}' '{"type":"s","id":"x3"}' >"$logdir/sneaky/f.jsonl"
 f="$logdir/sneaky/f.jsonl"
+expect_log_changes "$f"
 
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
 read_index "$mnt" "$TEST_DIR/before.ndjson"

@@ -55,6 +55,9 @@ done
 # writer). They sort first (0-churn/), so that a regeneration moves every row after theirs: a read
 # that went on in the new version would be torn wherever it was.
 mkdir -p "$logdir"/0-churn/{w1,w2}/{a,b} "$logdir"/0-churn/{w3,w4}
+# The writers rename, truncate, rewrite and remove files all over 0-churn/, which is theirs alone
+# (their files change names at random, so no narrower list holds); bulk/ and the sample stay as made.
+expect_log_changes "$logdir/0-churn" "$logdir/sentinel.jsonl"
 for i in 0 1 2 3; do
   for w in w1 w2; do frames_of "$w-init$i" 0 40 >"$logdir/0-churn/$w/a/f$i.jsonl"; done
   frames_of "w3-init$i" 0 20 >"$logdir/0-churn/w3/t$i.jsonl"

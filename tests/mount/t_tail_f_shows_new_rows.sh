@@ -10,6 +10,7 @@ mnt=$(make_dir mnt)
 copy_sample "$logdir"
 mkdir -p "$logdir/tail"
 printf '%s\n' '{"type":"tail","id":"t0"}' >"$logdir/tail/own.jsonl"
+expect_log_changes "$logdir/tail/own.jsonl" "$logdir/tail/new.jsonl"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 read_index "$mnt" "$TEST_DIR/before.ndjson"
 

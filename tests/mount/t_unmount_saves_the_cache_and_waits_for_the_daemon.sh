@@ -7,6 +7,7 @@
 
 logdir=$(make_dir logs)
 printf '%s\n' '{"type":"t","id":"1"}' >"$logdir/a.jsonl"
+expect_log_changes "$logdir/a.jsonl"
 mnt=$(make_dir mnt)
 cache=$(make_dir cache)
 mount_logdex "$logdir" "$mnt" -o cache_dir="$cache",save_interval=86400

@@ -6,6 +6,7 @@
 logdir=$(make_dir logs)
 mnt=$(make_dir mnt)
 printf '{"type":"a","id":"1"}\n' >"$logdir/x.jsonl"
+record_log_dir "$logdir"  # a refused mount changes nothing in it either
 for log in "$TEST_DIR/no/such/dir/daemon.log" "$(make_dir a-directory)"; do
   rc=0
   timeout -k 5 60 "$LOGDEX" mount "$logdir" "$mnt" -o "log=$log" 2>"$TEST_DIR/err" || rc=$?

@@ -15,6 +15,7 @@ mnt=$(make_dir mnt)
 awk 'BEGIN { for (i = 0; i < 20000; i++) printf "{\"type\":\"t\",\"id\":\"a-%06d\"}\n", i }' \
   >"$logdir/a.jsonl"
 cp "$logdir/a.jsonl" "$TEST_DIR/a.expected"
+expect_log_changes "$logdir/a.jsonl"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 
 reads() { metric_get "$mnt" 'logdex_fuse_requests_total{op="read"}' "read requests"; }

@@ -16,6 +16,8 @@ printf '%s\n' '{"type":"c","id":"3"}' >"$logdir/full/keep.jsonl"
 printf 'plain text\n' >"$logdir/notes.txt"
 cp -a -- "$logdir/." "$ref/"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
+# Every kind of write, through the mount, on every entry of the log dir (the same on $ref).
+expect_log_changes "$logdir"/{proj,proj2,full,notes.txt,empty,private,dangling}
 
 # mtimes ROOT: mtime (ns) of every non-directory (symlinks not followed).
 mtimes() {

@@ -4,6 +4,7 @@
 // writing leaves the old cache; a bad cache is moved aside.
 #include "recovery/cache_file.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "gtest/gtest.h"
 #include "index/crc32c.h"
 #include "index/json_string.h"
@@ -654,6 +656,44 @@ TEST_F(CacheFileTest, SavingRemovesTheTempFileOfADeadWriter) {
   std::ofstream(stale) << "half a cache";
   Save(TinyImage());
   EXPECT_FALSE(std::filesystem::exists(stale));
+}
+
+TEST_F(CacheFileTest, SavingRemovesTheTempFileOfAZombieWriter) {
+  // A killed daemon nobody reaps stays a zombie: kill(pid, 0) succeeds on it.
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  absl::Cleanup reap = [child] { waitpid(child, nullptr, 0); };
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, child, &info, WEXITED | WNOWAIT), 0);  // a zombie now, not reaped
+  ASSERT_EQ(kill(child, 0), 0);
+  Save(TinyImage());
+  const std::string stale = dir() + "/index.cache.tmp." + std::to_string(child) + ".0";
+  std::ofstream(stale) << "half a cache";
+  Save(TinyImage());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+}
+
+TEST_F(CacheFileTest, LoadingRemovesTheTempFileOfADeadWriter) {
+  // A remount whose index never changes never saves; its load sweeps.
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  Save(TinyImage());
+  const std::string stale = dir() + "/index.cache.tmp." + std::to_string(child) + ".0";
+  std::ofstream(stale) << "half a cache";
+  ASSERT_TRUE(Load().ok());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+}
+
+TEST_F(CacheFileTest, ALiveWritersTempFileIsLeftAlone) {
+  Save(TinyImage());
+  const std::string live = dir() + "/index.cache.tmp.1.0";  // pid 1 is always running
+  std::ofstream(live) << "half a cache";
+  ASSERT_TRUE(Load().ok());
+  Save(TinyImage());
+  EXPECT_TRUE(std::filesystem::exists(live));
 }
 
 TEST_F(CacheFileTest, AFlippedByteOnDiskLoadsAsDataLossNamingTheFile) {
