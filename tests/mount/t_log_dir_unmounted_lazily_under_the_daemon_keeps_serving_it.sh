@@ -2,7 +2,8 @@
 # A log dir that is a tmpfs, lazily unmounted (`umount -l`) under a running daemon: the mount goes
 # on serving the directory it opened (the tmpfs, still alive through the daemon's descriptors),
 # the index keeps describing that same tree (appends through the mount show; a file written at
-# the old path, now the empty directory below, does not), status.json warns "log_dir", and the
+# the old path, now the empty directory below, does not, also after a walk of the whole tree),
+# status.json warns "log_dir", and the
 # unmount is clean.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
@@ -15,6 +16,8 @@ mount -t tmpfs -o size=4m tmpfs "$logdir" || fail "cannot mount a tmpfs at $logd
 after_unmount "umount -l -- '$logdir' 2>/dev/null; true"
 copy_sample "$logdir"
 printf '%s\n' '{"type":"t","id":"1"}' >"$logdir/x.jsonl"
+mkdir -- "$logdir/sub"
+printf '%s\n' '{"type":"t","id":"s"}' >"$logdir/sub/s.jsonl"
 cli_index "$logdir" "$TEST_DIR/before.ndjson"
 expect_log_changes "$logdir"
 
@@ -32,6 +35,11 @@ on_mount cmp -- "$mnt/x.jsonl" <(printf '%s\n' '{"type":"t","id":"1"}') || fail 
 printf '%s\n' '{"type":"t","id":"2"}' >>"$mnt/x.jsonl" || fail "append through the mount failed after umount -l"
 has_two_rows() { [ "$(on_mount jq -r 'select(.file == "x.jsonl") | .byteOffset' -- "$mnt/index.ndjson" | wc -l)" -eq 2 ]; }
 wait_until 20 "the append through the mount to be indexed after umount -l" has_two_rows
+# A directory renamed through the mount makes the index walk the whole tree again: that walk
+# too must be of the tree the mount shows.
+mv -- "$mnt/sub" "$mnt/sub2" || fail "mv through the mount failed after umount -l"
+on_mount stat -- "$mnt/index.ndjson" >/dev/null
+has_two_rows || fail "x.jsonl's rows changed after a whole-tree walk"
 on_mount jq -r .file -- "$mnt/index.ndjson" | grep -qx below.jsonl && fail "the index has a row of the directory below"
 rows=$(on_mount cat -- "$mnt/index.ndjson" | wc -l)
 assert_eq $(( $(wc -l <"$TEST_DIR/before.ndjson") + 1 )) "$rows" "rows after one append through the mount"
