@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 
 namespace logdex::index {
 
@@ -48,31 +47,22 @@ bool ReadToEnd(int fd, std::string* out, uint64_t max_bytes) {
 }
 
 int OpenRegularAt(int dirfd, const char* rel) {
-  const int path_fd = openat(dirfd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (path_fd < 0) return -1;
-  struct stat st;
-  if (fstat(path_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(path_fd);
+  struct stat seen;
+  if (fstatat(dirfd, rel, &seen, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  if (!S_ISREG(seen.st_mode)) {
     errno = ENOENT;  // not a regular file: nothing of that kind is there
     return -1;
   }
-  char proc[64];
-  std::snprintf(proc, sizeof proc, "/proc/self/fd/%d", path_fd);
-  int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  int err = errno;
-  if (fd < 0 && err == ENOENT) {
-    // No /proc: open by name and check that what opened is still regular
-    // (a FIFO swapped in between would be opened; that window is all).
-    fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    err = errno;
-    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-      close(fd);
-      fd = -1;
-      err = ENOENT;
-    }
+  const int fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return -1;
+  struct stat opened;
+  if (fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode) || opened.st_ino != seen.st_ino ||
+      opened.st_dev != seen.st_dev) {
+    // Replaced between the two looks: what is there now was not checked.
+    close(fd);
+    errno = ENOENT;
+    return -1;
   }
-  close(path_fd);
-  errno = err;
   return fd;
 }
 

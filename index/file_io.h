@@ -34,11 +34,14 @@ bool ReadToEnd(int fd, std::string* out, uint64_t max_bytes = UINT64_MAX);
 // but only if it is a regular file: never follows a symlink and never opens
 // a FIFO, socket or device. Opening a FIFO for reading, even with O_NONBLOCK,
 // releases a writer blocked in open(2) into a pipe nobody reads, so the type
-// is checked on an O_PATH descriptor (which opens nothing) and that same
-// inode is then reopened through /proc/self/fd. Returns the descriptor, or -1
-// with errno set: ENOENT when `rel` is gone or is not a regular file (a
-// symlink, a directory, a FIFO...), else the open's own errno (EACCES,
-// EMFILE...).
+// is checked with fstatat first, and what opened is checked again (fstat:
+// regular, the same inode). What is left: a FIFO swapped in between the two
+// looks is opened (non-blocking) and closed at once. Closing that window
+// exactly (an O_PATH descriptor reopened through /proc/self/fd) cost 2.3 us
+// more per open, 20% of the CPU of a 50k-file build. Returns the descriptor,
+// or -1 with errno set: ENOENT when `rel` is gone or is not a regular file (a
+// symlink, a directory, a FIFO...) or was replaced meanwhile, else the
+// open's own errno (EACCES, EMFILE...).
 int OpenRegularAt(int dirfd, const char* rel);
 
 }  // namespace logdex::index
