@@ -17,6 +17,8 @@ expect_log_changes "$logdir/w"
 line='{"type":"t","id":"1","sessionId":"s"}'
 
 mount_logdex "$logdir" "$mnt"
+# Built now (the first read builds it): what follows is seen by the live index as changes.
+assert_index_canonical "$mnt" "$logdir" "index before"
 assert_eq "0 0" "$(mount_skips "$mnt")" "skips before"
 
 names=($'new\nline.jsonl' 'quo"te.jsonl' 'back\slash.jsonl' '-dash.jsonl' $'bad-\xff.jsonl' $'bad-\xc3.ndjson')
