@@ -31,7 +31,8 @@ size_t PreadAll(int fd, char* dst, size_t n, uint64_t offset, int* error);
 bool ReadToEnd(int fd, std::string* out, uint64_t max_bytes = UINT64_MAX);
 
 // Opens `rel` (relative to dirfd) read-only, non-blocking and close-on-exec,
-// but only if it is a regular file: never follows a symlink and never opens
+// but only if it is a regular file: never follows a symlink (not even a
+// directory of the path replaced by one: openat2 RESOLVE_NO_SYMLINKS) and never opens
 // a FIFO, socket or device. Opening a FIFO for reading, even with O_NONBLOCK,
 // releases a writer blocked in open(2) into a pipe nobody reads, so the type
 // is checked with fstatat first, and what opened is checked again (fstat:

@@ -41,8 +41,9 @@ wait_index_invariant() {
     on_mount cat -- "$mnt/index.ndjson" | sort >"$tmp/m" &&
       timeout -k 5 120 "$LOGDEX" index "$logdir" | sort >"$tmp/c" && cmp -s "$tmp/m" "$tmp/c"
   }
-  wait_showing "$secs" "$what: index.ndjson sorted to equal logdex index sorted" \
-    "diff $(printf '%q' "$tmp/c") $(printf '%q' "$tmp/m") | head -5" same_sorted
+  # (SHOW is run as a word-split command, not eval'd: a function, not a pipeline.)
+  invariant_diff() { diff -- "$tmp/c" "$tmp/m" | head -5 || true; }
+  wait_showing "$secs" "$what: index.ndjson sorted to equal logdex index sorted" invariant_diff same_sorted
   rm -rf -- "$tmp"
   assert_index_invariant "$mnt" "$logdir" "$what"
 }

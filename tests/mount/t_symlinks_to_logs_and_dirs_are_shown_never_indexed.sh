@@ -3,7 +3,7 @@
 # (inside and outside the log dir), a loop of two, a link to its own directory, a dangling one.
 # The mount shows each as a symlink; no row names a path through one; nothing is counted as
 # skipped; walks end; `logdex index`, `logdex verify` and the mount agree. Links made while
-# mounted change nothing either.
+# mounted change nothing either, nor does a directory replaced by a link to elsewhere.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/lib_warnings.sh"
@@ -46,4 +46,19 @@ printf '%s\n' '{"type":"t","id":"real2"}' >>"$logdir/real/log.jsonl"
 expect_log_changes "$logdir/real/log.jsonl"
 wait_index_invariant 20 "$mnt" "$logdir" "index after links made while mounted"
 assert_eq "0 0" "$(mount_skips "$mnt")" "status.json skips after links made while mounted"
+# A directory replaced by a symlink to a directory holding a file of the same name: the known
+# path real/log.jsonl now leads outside, and must not be read.
+elsewhere=$(make_dir elsewhere)
+printf '%s\n' '{"type":"t","id":"elsewhere"}' >"$elsewhere/log.jsonl"
+# In one step (renameat2 RENAME_EXCHANGE), so no refresh sees the directory gone first.
+ln -s "$elsewhere" "$logdir/real.moved"
+python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2) != 0:
+    sys.exit(os.strerror(ctypes.get_errno()))' "$logdir/real" "$logdir/real.moved" ||
+  fail "cannot exchange real and real.moved"
+[ -L "$logdir/real" ] && [ -d "$logdir/real.moved" ] || fail "real is not the symlink after the exchange"
+expect_log_changes "$logdir/real" "$logdir/real.moved"
+wait_index_invariant 20 "$mnt" "$logdir" "index after a directory was replaced by a symlink"
+on_mount grep -q elsewhere -- "$mnt/index.ndjson" && fail "a row was read through a directory replaced by a symlink"
 assert_daemon_alive "$mnt" "after the symlinks"

@@ -72,7 +72,7 @@ for f in "$TEST_DIR"/reader-failed.*; do [ -e "$f" ] && fail "reader: $(cat -- "
 
 wait_index_invariant 30 "$mnt" "$logdir" "index after the churn"
 skips_match() { [ "$(mount_skips "$mnt")" = "$(verify_skips "$logdir")" ]; }
-wait_showing 20 "status.json skips to equal verify's after the churn" \
-  "echo mount \$(mount_skips $(printf '%q' "$mnt")) verify \$(verify_skips $(printf '%q' "$logdir"))" skips_match
+both_skips() { echo "mount $(mount_skips "$mnt") verify $(verify_skips "$logdir")"; }
+wait_showing 20 "status.json skips to equal verify's after the churn" both_skips skips_match
 assert_daemon_alive "$mnt" "after the churn"
 unmount_clean "$mnt"

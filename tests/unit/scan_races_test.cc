@@ -392,6 +392,32 @@ TEST_F(ScanRacesTest, AFileReplacedByAFifoAfterTheWalkIsNeverOpened) {
   EXPECT_EQ(got.stats.skipped_unreadable, 0u);
 }
 
+// --- Symlinks are never followed for indexing, also in a path's middle -----
+
+TEST_F(ScanRacesTest, ADirectoryReplacedByASymlinkWhileWatchedIsNotFollowed) {
+  logdex::testing::TempDir outside;
+  outside.Write("old.jsonl", kA2);  // the same name as the file below b/
+  Start();
+  ASSERT_EQ(rename(log_.Path("b").c_str(), log_.Path("b.moved").c_str()), 0);
+  log_.Symlink(outside.path(), "b");
+  live_->Refresh();
+  ExpectSameAsFreshBuild();
+  EXPECT_EQ(Text().find("a2"), std::string::npos) << Text();
+}
+
+TEST_F(ScanRacesTest, OneShotDoesNotFollowADirectoryReplacedByASymlinkAfterTheWalk) {
+  logdex::testing::TempDir outside;
+  outside.Write("old.jsonl", kA2);
+  OneShotHook hook(ScanPoint::kTreeListed, "", [&] {
+    ASSERT_EQ(rename(log_.Path("b").c_str(), log_.Path("b.moved").c_str()), 0);
+    log_.Symlink(outside.path(), "b");
+  });
+  const OneShot got = RunOneShot(log_.path());
+  ASSERT_TRUE(hook.fired());
+  EXPECT_EQ(got.text, CanonicalOf({{"a.jsonl", std::string(kA0) + kA1}}));
+  EXPECT_EQ(got.stats.skipped_unreadable, 0u);
+}
+
 // --- Skip counts after incremental changes equal a fresh build's -----------
 
 TEST_F(ScanRacesTest, ANonUtf8NameCreatedWhileWatchedIsCountedAndUncountedWhenRemoved) {
