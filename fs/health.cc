@@ -64,6 +64,17 @@ std::vector<Warning> ActiveWarnings(const StatusInputs& in, absl::Time now) {
                                    r.last_save_error),
                    r.failing_saves, r.failing_since.value_or(now)});
   }
+
+  if (r.resources.log_dir != index::LogDirState::kPresent) {
+    out.push_back({"log_dir",
+                   r.resources.log_dir == index::LogDirState::kRemoved
+                       ? "the log dir was removed: the mount shows it as it is now (empty) and "
+                         "the index is empty"
+                       : "the log dir's path no longer names the directory this mount serves "
+                         "(unmounted or moved): the mount and the index go on describing the "
+                         "directory it opened; remount to serve what the path names now",
+                   1, r.opened_at.tv_sec != 0 ? absl::TimeFromTimespec(r.opened_at) : now});
+  }
   return out;
 }
 

@@ -15,6 +15,9 @@
 //   cache_save       the last save of the index cache failed (disk full,
 //                    read-only or unwritable cache dir); the index is served
 //                    from memory meanwhile
+//   log_dir          the log dir the mount serves was removed (rm -rf) or
+//                    its path no longer names it (umount -l, mv); the mount
+//                    and the index go on describing the directory it opened
 #ifndef LOGDEX_FS_HEALTH_H_
 #define LOGDEX_FS_HEALTH_H_
 
@@ -30,7 +33,7 @@ namespace logdex::fs {
 struct StatusInputs;
 
 inline constexpr std::string_view kWarningKinds[] = {"index", "descriptors", "inotify_watches",
-                                                     "cache_save"};
+                                                     "cache_save", "log_dir"};
 
 struct Warning {
   std::string kind;     // one of kWarningKinds

@@ -115,6 +115,12 @@ absl::StatusOr<BuildStats> WriteCanonicalIndex(const std::string& log_dir,
         return std::make_unique<RenderedRows>(tree->files[i].rel_path, i, &next, &out);
       },
       [&](size_t i, FileScanResult r) {
+        // A file gone since it was listed is as if never listed (it has
+        // no rows: it never opened).
+        if (r.scan.vanished) {
+          next.store(i + 1);
+          return;
+        }
         // A file whose source is filtered out never hands rows on early
         // (Checkpoint() runs only for indexed files); its text is dropped.
         if (r.indexed) {

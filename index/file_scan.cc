@@ -2,9 +2,11 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 
 #include "index/exhaustion.h"
 #include "index/log_bytes.h"
+#include "index/scan_hooks.h"
 
 namespace logdex::index {
 namespace {
@@ -50,6 +52,27 @@ class RowSinkAdapter : public FrameSink {
   int since_checkpoint_ = 0;
 };
 
+// Runs the test hook after every read (scan_hooks.h); only in place when
+// a hook is installed.
+class HookedBytes : public LogBytes {
+ public:
+  HookedBytes(LogBytes& bytes, std::string_view rel) : bytes_(bytes), rel_(rel) {}
+  ssize_t Pread(char* dst, size_t n, uint64_t offset) override {
+    const ssize_t r = bytes_.Pread(dst, n, offset);
+    const int err = errno;
+    RunScanHook(ScanPoint::kReadReturned, rel_);
+    errno = err;
+    return r;
+  }
+  LogStat Stat() override { return bytes_.Stat(); }
+  const Lz4Map* lz4_map() const override { return bytes_.lz4_map(); }
+  int fd() const override { return bytes_.fd(); }
+
+ private:
+  LogBytes& bytes_;
+  std::string_view rel_;
+};
+
 }  // namespace
 
 bool IsIndexed(const RowMaker& maker, const ScanOptions& options) {
@@ -63,9 +86,12 @@ FileScan ScanFile(int root_fd, const std::string& rel, uint64_t start, const Sca
   scan.size = start;
   const std::unique_ptr<LogBytes> bytes = OpenLogBytes(root_fd, rel);
   if (bytes == nullptr) {
-    scan.exhausted = IsExhaustion(errno);
+    const int err = errno;
+    scan.exhausted = IsExhaustion(err);
+    scan.vanished = err == ENOENT || err == ENOTDIR;
     return scan;
   }
+  RunScanHook(ScanPoint::kFileOpened, rel);
   const LogStat st = bytes->Stat();
   if (!st.regular) return scan;
   scan.ino = st.ino;
@@ -76,7 +102,10 @@ FileScan ScanFile(int root_fd, const std::string& rel, uint64_t start, const Sca
     if (map->damage()) scan.stats.skipped_lz4_damaged = 1;
   }
   RowSinkAdapter sink(options, maker, tools, rows, &scan);
-  const absl::StatusOr<ReadEnd> end = reader.Read(*bytes, start, &sink);
+  std::optional<HookedBytes> hooked;
+  if (ScanHookInstalled()) hooked.emplace(*bytes, rel);
+  const absl::StatusOr<ReadEnd> end =
+      hooked ? reader.Read(*hooked, start, &sink) : reader.Read(*bytes, start, &sink);
   if (!end.ok()) return scan;  // rows delivered so far stay; the file counts as unreadable
   scan.readable = true;
   scan.consumed_to = end->consumed_to;

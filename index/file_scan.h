@@ -39,6 +39,10 @@ struct FileScan {
   // Not opened for lack of descriptors or memory (IsExhaustion): nothing is
   // known about the file; scan it again later.
   bool exhausted = false;
+  // Gone, or no longer a regular file, when it was opened (removed or
+  // replaced since it was listed): not a log file any more, so neither
+  // indexed nor counted as a skip, as a fresh walk would not list it.
+  bool vanished = false;
   BuildStats stats;         // rows and torn tail of the bytes scanned
   uint64_t ino = 0;
   int64_t mtime_ns = 0;     // before reading

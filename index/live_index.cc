@@ -19,6 +19,7 @@
 #include "index/log_bytes.h"
 #include "index/log_tree.h"
 #include "index/parallel_scan.h"
+#include "index/utf8.h"
 
 namespace logdex::index {
 namespace {
@@ -119,12 +120,52 @@ void ReportTree(ProblemSink* sink, const LogTree& tree) {
   }
 }
 
+// The path through which the directory open as root_fd is walked: its
+// /proc/self/fd link, or log_dir when there is no /proc.
+std::string WalkRoot(int root_fd, const std::string& log_dir) {
+  if (root_fd < 0) return log_dir;
+  std::string proc = absl::StrFormat("/proc/self/fd/%d", root_fd);
+  struct stat via_proc, direct;
+  if (stat(proc.c_str(), &via_proc) != 0 || fstat(root_fd, &direct) != 0 ||
+      via_proc.st_ino != direct.st_ino || via_proc.st_dev != direct.st_dev) {
+    return log_dir;
+  }
+  return proc;
+}
+
+// Whether `path` equals `dir` or lies below it ("" holds everything).
+bool AtOrBelow(std::string_view path, std::string_view dir) {
+  return dir.empty() || path == dir ||
+         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+void EraseAtOrBelow(std::set<std::string>& paths, const std::string& dir,
+                    const std::vector<std::string>& unlisted) {
+  for (auto it = dir.empty() ? paths.begin() : paths.lower_bound(dir); it != paths.end();) {
+    if (!AtOrBelow(*it, dir)) {
+      if (!dir.empty() && !it->starts_with(dir)) break;  // past every path below dir
+      ++it;
+      continue;
+    }
+    const std::string_view p = *it;
+    // Below a directory the walk could not open for lack of descriptors:
+    // unknown, so kept.
+    if (std::any_of(unlisted.begin(), unlisted.end(),
+                    [p](const std::string& u) { return p.starts_with(u); })) {
+      ++it;
+      continue;
+    }
+    it = paths.erase(it);
+  }
+}
+
 }  // namespace
 
 LiveIndex::LiveIndex(std::string log_dir, ScanOptions options)
     : log_dir_(std::move(log_dir)),
       options_(options),
-      root_fd_(open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+      root_fd_(open(log_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)),
+      walk_root_(WalkRoot(root_fd_, log_dir_)) {
   absl::MutexLock lock(&mu_);
   Publish(RowStore());
 }
@@ -134,7 +175,7 @@ LiveIndex::~LiveIndex() {
 }
 
 absl::Status LiveIndex::StartWatching() {
-  absl::StatusOr<std::unique_ptr<TreeWatcher>> w = TreeWatcher::Start(log_dir_);
+  absl::StatusOr<std::unique_ptr<TreeWatcher>> w = TreeWatcher::Start(walk_root_);
   if (!w.ok()) return w.status();
   absl::MutexLock lock(&refresh_mu_);
   watcher_ = std::move(*w);
@@ -156,7 +197,7 @@ void LiveIndex::TellListener(ChangeFeed feed) {
 
 absl::Status LiveIndex::Build() {
   const absl::Time start = absl::Now();
-  absl::StatusOr<LogTree> tree = ListLogFiles(log_dir_);
+  absl::StatusOr<LogTree> tree = ListLogFiles(walk_root_);
   if (!tree.ok()) {
     if (absl::IsResourceExhausted(tree.status())) exhaustion_.Note();
     return tree.status();
@@ -181,7 +222,7 @@ absl::Status LiveIndex::Build() {
   }
   store_files_ = static_cast<uint32_t>(tree->files.size());
   ScanFiles(
-      log_dir_, tree->files, options_,
+      walk_root_, tree->files, options_,
       [&](size_t i) {
         return std::make_unique<EncodedRows>(static_cast<uint32_t>(i),
                                              std::string(store.file_literal(i)));
@@ -195,6 +236,7 @@ absl::Status LiveIndex::Build() {
           RetryLater(tree->files[i].rel_path);
           return;
         }
+        if (r.scan.vanished) return;  // gone since it was listed: as if never listed
         FileState& rec = files_.try_emplace(names[i]).first->second;
         rec.store_id = static_cast<uint32_t>(i);
         rec.source = r.source;
@@ -206,8 +248,9 @@ absl::Status LiveIndex::Build() {
         if (r.indexed) store.AppendRun(rows->Finish());
       });
   for (const std::string& dir : tree->exhausted_dirs) RetryLater(dir);
-  tree_skips_non_utf8_ = tree->non_utf8_paths;
-  tree_skips_unreadable_ = tree->unreadable_dirs;
+  non_utf8_skips_.clear();
+  unreadable_dir_skips_.clear();
+  ReplaceTreeSkips("", *tree, {});
   build_seconds_ = absl::ToDoubleSeconds(absl::Now() - start);
   Publish(std::move(store));
   version_.fetch_add(1);
@@ -345,6 +388,10 @@ bool LiveIndex::UpdatePath(const std::string& path) {
   if (fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
     return UpdateSubtree(rel);
   }
+  // Not a directory (any more): no skipped path lies below it.
+  EraseAtOrBelow(non_utf8_skips_, rel, {});
+  EraseAtOrBelow(unreadable_dir_skips_, rel, {});
+  UpdateNonUtf8Skip(rel);
   bool regen = UpdateFile(rel);
   // A directory that went away takes its files with it.
   const std::string prefix = rel + "/";
@@ -358,7 +405,7 @@ bool LiveIndex::UpdatePath(const std::string& path) {
 }
 
 bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* walked) {
-  absl::StatusOr<LogTree> tree = walked != nullptr ? std::move(*walked) : ListLogFiles(log_dir_, rel);
+  absl::StatusOr<LogTree> tree = walked != nullptr ? std::move(*walked) : ListLogFiles(walk_root_, rel);
   if (!tree.ok() && absl::IsResourceExhausted(tree.status())) {
     RetryLater(rel);  // nothing below rel is known to have changed or gone
     return false;
@@ -368,10 +415,6 @@ bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* w
   std::vector<std::string> unlisted;  // "dir/" prefixes the walk could not open
   if (tree.ok()) {
     ReportTree(problem_sink_.load(), *tree);
-    if (rel.empty() && tree->exhausted_dirs.empty()) {
-      tree_skips_non_utf8_ = tree->non_utf8_paths;
-      tree_skips_unreadable_ = tree->unreadable_dirs;
-    }
     for (LogFile& f : tree->files) {
       // The walk's own stat shows most files unchanged: no more syscalls.
       const auto known = files_.find(f.rel_path);
@@ -386,6 +429,9 @@ bool LiveIndex::UpdateSubtree(const std::string& rel, absl::StatusOr<LogTree>* w
       unlisted.push_back(dir.empty() ? "" : dir + "/");
     }
     if (tree->exhausted_dirs.empty()) feed_.walked.emplace_back(rel, tree->pi_stores);
+    ReplaceTreeSkips(rel, *tree, unlisted);
+  } else {
+    ReplaceTreeSkips(rel, LogTree(), {});  // nothing there to count
   }
   // Known files under rel that the walk did not find are gone, unless they
   // lie below a directory it could not open.
@@ -427,15 +473,20 @@ bool LiveIndex::UpdateFile(const std::string& rel) {
 bool LiveIndex::ApplyFileChange(const std::string& rel) {
   const auto known = files_.find(rel);
   std::unique_ptr<LogBytes> bytes;
+  // A regular log file that is there but cannot be opened (EACCES): listed
+  // by a walk, so kept as an unreadable file, as a fresh build does.
+  bool unreadable = false;
   if (IsIndexablePath(root_fd_, rel)) {
     bytes = OpenLogBytes(root_fd_, rel);  // rel itself, or its NAME.lz4 decompressed
-    if (bytes == nullptr && IsExhaustion(errno)) {
+    const int err = errno;
+    if (bytes == nullptr && IsExhaustion(err)) {
       RetryLater(rel);  // keeps its rows; it is not known to have changed
       return false;
     }
+    unreadable = bytes == nullptr && err != ENOENT && err != ENOTDIR && IsRegularLogAt(root_fd_, rel);
   }
   const LogStat st = bytes != nullptr ? bytes->Stat() : LogStat();
-  if (!st.regular) {
+  if (!st.regular && !unreadable) {
     if (known == files_.end()) return false;
     RemoveFile(rel);
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kRemoved);
@@ -446,12 +497,22 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
     FileState rec;
     rec.store_id = current_->AddFile(name);
     ++store_files_;
-    if (!ScanInto(rel, rec, rec.store_id)) return false;
+    if (ScanInto(rel, rec, rec.store_id) != ScanResult::kScanned) return false;
     files_.emplace(std::move(name), std::move(rec));
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kAdded);
     return false;  // a new file's rows go at the end
   }
   FileState& rec = known->second;
+  if (unreadable) {
+    if (rec.ino == 0 && rec.stats.Get().skipped_unreadable == 1) return false;  // still so
+    FileState again;  // its rows (if any) go; it stays, as unreadable
+    again.store_id = current_->AddFile(known->first);
+    ++store_files_;
+    if (ScanInto(rel, again, again.store_id) == ScanResult::kRetryLater) return false;
+    rec = std::move(again);
+    feed_.files.emplace_back(rel, ChangeFeed::Kind::kReplaced);
+    return true;
+  }
   // For a NAME.lz4, ino and mtime are the .lz4's and size the decompressed
   // bytes readable now: a rewritten .lz4 (a new inode, a new mtime) is
   // checked like a rewritten plain file, frames first.
@@ -479,16 +540,35 @@ bool LiveIndex::ApplyFileChange(const std::string& rel) {
     FileState again;
     again.store_id = current_->AddFile(known->first);
     ++store_files_;
-    if (!ScanInto(rel, again, again.store_id)) return false;  // the old rows stay until then
+    switch (ScanInto(rel, again, again.store_id)) {
+      case ScanResult::kRetryLater:
+        return false;  // the old rows stay until then
+      case ScanResult::kVanished:
+        RemoveFile(rel);
+        feed_.files.emplace_back(rel, ChangeFeed::Kind::kRemoved);
+        return true;
+      case ScanResult::kScanned:
+        break;
+    }
     rec = std::move(again);
     feed_.files.emplace_back(rel, ChangeFeed::Kind::kReplaced);
     return true;
   }
-  if (ScanInto(rel, rec, rec.store_id)) feed_.files.emplace_back(rel, ChangeFeed::Kind::kAppended);
+  switch (ScanInto(rel, rec, rec.store_id)) {
+    case ScanResult::kScanned:
+      feed_.files.emplace_back(rel, ChangeFeed::Kind::kAppended);
+      return false;
+    case ScanResult::kVanished:
+      RemoveFile(rel);
+      feed_.files.emplace_back(rel, ChangeFeed::Kind::kRemoved);
+      return true;
+    case ScanResult::kRetryLater:
+      return false;
+  }
   return false;
 }
 
-bool LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) {
+LiveIndex::ScanResult LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) {
   const bool from_start = rec.consumed_to == 0;
   RowMaker maker(rel);
   if (!from_start) maker.Restore(rec.source, rec.session);
@@ -497,8 +577,9 @@ bool LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_
       ScanFile(root_fd_, rel, rec.consumed_to, options_, maker, tools_, reader_, &rows);
   if (scan.exhausted) {
     RetryLater(rel);
-    return false;
+    return ScanResult::kRetryLater;
   }
+  if (scan.vanished) return ScanResult::kVanished;
   rec.source = maker.source();
   rec.session = maker.session();
   rec.indexed = IsIndexed(maker, options_);
@@ -506,7 +587,21 @@ bool LiveIndex::ScanInto(const std::string& rel, FileState& rec, uint32_t store_
   RecordScan(rec, scan, from_start);
   ReportScan(problem_sink_.load(), rel, scan, rows, rec.indexed);
   if (rec.indexed) staged_.push_back(rows.Finish());
-  return true;
+  return ScanResult::kScanned;
+}
+
+void LiveIndex::ReplaceTreeSkips(const std::string& rel, const LogTree& tree,
+                                 const std::vector<std::string>& unlisted) {
+  EraseAtOrBelow(non_utf8_skips_, rel, unlisted);
+  EraseAtOrBelow(unreadable_dir_skips_, rel, unlisted);
+  non_utf8_skips_.insert(tree.non_utf8_list.begin(), tree.non_utf8_list.end());
+  unreadable_dir_skips_.insert(tree.unreadable_dir_list.begin(), tree.unreadable_dir_list.end());
+}
+
+void LiveIndex::UpdateNonUtf8Skip(const std::string& rel) {
+  if (IsValidUtf8(rel)) return;
+  non_utf8_skips_.erase(rel);
+  if (IsLogFileName(rel) && IsRegularLogAt(root_fd_, rel)) non_utf8_skips_.insert(rel);
 }
 
 bool LiveIndex::RowsIntact(LogBytes& bytes, uint32_t store_id) {
@@ -580,8 +675,8 @@ void LiveIndex::RecountTotals() {
 
 void LiveIndex::PublishStats() {
   BuildStats total = totals_;
-  total.skipped_non_utf8_names += tree_skips_non_utf8_;
-  total.skipped_unreadable += tree_skips_unreadable_;
+  total.skipped_non_utf8_names += non_utf8_skips_.size();
+  total.skipped_unreadable += unreadable_dir_skips_.size();
   total.build_seconds = build_seconds_;
   absl::MutexLock lock(&stats_mu_);
   stats_ = total;
@@ -617,6 +712,15 @@ ResourceReport LiveIndex::Resources() const {
   r.exhaustion = exhaustion_.Get();
   r.pending_retries = pending_retries_.load();
   r.unwatched_dirs = unwatched_dirs_.load();
+  struct stat held, named;
+  if (root_fd_ >= 0 && fstat(root_fd_, &held) == 0) {
+    if (held.st_nlink == 0) {
+      r.log_dir = LogDirState::kRemoved;
+    } else if (stat(log_dir_.c_str(), &named) != 0 || named.st_ino != held.st_ino ||
+               named.st_dev != held.st_dev) {
+      r.log_dir = LogDirState::kDetached;
+    }
+  }
   return r;
 }
 

@@ -75,10 +75,19 @@ struct IndexUpdate {
 };
 
 // What the index knows about running out of resources.
+// Whether the log dir the index describes (the directory open since the
+// start, which the index always walks) is still the one its path names.
+enum class LogDirState {
+  kPresent,
+  kRemoved,   // deleted (rm -rf): it is empty and stays so
+  kDetached,  // its path names something else or nothing (umount -l, mv)
+};
+
 struct ResourceReport {
   ExhaustionLog::Summary exhaustion;  // opens that failed for lack of descriptors
   uint64_t pending_retries = 0;       // paths waiting to be looked at again
   uint64_t unwatched_dirs = 0;        // past the inotify watch limit
+  LogDirState log_dir = LogDirState::kPresent;
 };
 
 // What one update found, for the files derived from the log dir beside the
@@ -195,7 +204,17 @@ class LiveIndex {
   // Scans rel (rec's file) from rec.consumed_to (0 for a fresh file) and stages
   // the rows as a new run (staged_). False (and rec untouched) when the file could not
   // be opened for lack of descriptors; it is retried later.
-  bool ScanInto(const std::string& rel, FileState& rec, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  enum class ScanResult { kScanned, kRetryLater, kVanished };
+  // kVanished: the file went (or stopped being a regular file) before it
+  // was opened; rec untouched.
+  ScanResult ScanInto(const std::string& rel, FileState& rec, uint32_t store_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Brings the tree-level skips (non-UTF-8 names, unreadable directories)
+  // at or below `rel` ("" everything) in line with a walk of it.
+  void ReplaceTreeSkips(const std::string& rel, const LogTree& tree,
+                        const std::vector<std::string>& unlisted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Looks again at whether file `rel` is a skipped non-UTF-8 name.
+  void UpdateNonUtf8Skip(const std::string& rel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RowsIntact(LogBytes& bytes, uint32_t store_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Regenerate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `store` the current version; the one before is superseded.
@@ -214,6 +233,10 @@ class LiveIndex {
   const std::string log_dir_;
   const ScanOptions options_;
   const int root_fd_;
+  // What walks and scans open: /proc/self/fd/<root_fd_>, so the index always
+  // describes the directory opened at the start, the one the mount shows,
+  // even once log_dir_ names another (log_dir_ when that cannot be used).
+  const std::string walk_root_;
 
   absl::Mutex refresh_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::unique_ptr<TreeWatcher> watcher_ ABSL_GUARDED_BY(refresh_mu_);
@@ -243,8 +266,12 @@ class LiveIndex {
   // Store ids handed out in the current version (a record's store_id is
   // below it; ids of replaced contents hold no record).
   uint32_t store_files_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t tree_skips_non_utf8_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t tree_skips_unreadable_ ABSL_GUARDED_BY(mu_) = 0;
+  // Skips of the tree itself, by path, so that an update of one subtree or
+  // one file replaces its own share and the counts always equal a fresh
+  // walk's: non-UTF-8 log file names, and directories that cannot be read
+  // ("" the log dir).
+  std::set<std::string> non_utf8_skips_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> unreadable_dir_skips_ ABSL_GUARDED_BY(mu_);
   double build_seconds_ ABSL_GUARDED_BY(mu_) = 0;
   // The sum of every record's stats in files_, kept up to date by UpdateFile.
   BuildStats totals_ ABSL_GUARDED_BY(mu_);

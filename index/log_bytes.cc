@@ -14,7 +14,12 @@
 namespace logdex::index {
 namespace {
 
-constexpr int kOpenFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+// Whether an entry `rel` of any type is there: then it is NAME itself, and
+// a NAME.lz4 beside it never stands for it.
+bool RealEntryExists(int root_fd, const std::string& rel) {
+  struct stat st;
+  return fstatat(root_fd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
 
 class PlainBytes : public LogBytes {
  public:
@@ -46,20 +51,20 @@ std::string_view ShownName(std::string_view compressed_name) {
 std::unique_ptr<LogBytes> PlainLogBytes(int fd) { return std::make_unique<PlainBytes>(UniqueFd(fd)); }
 
 std::unique_ptr<LogBytes> OpenLogBytes(int root_fd, const std::string& rel, Lz4Cache& cache) {
-  const int fd = openat(root_fd, rel.c_str(), kOpenFlags);
+  // Only regular files are opened (file_io.h): a FIFO named like a log is
+  // never opened, so a writer blocked on it stays blocked.
+  const int fd = OpenRegularAt(root_fd, rel.c_str());
   if (fd >= 0) return PlainLogBytes(fd);
+  if (errno == ENOENT && RealEntryExists(root_fd, rel)) {
+    errno = ENOENT;  // NAME is there but is not a regular file: no log file
+    return nullptr;
+  }
   if (errno != ENOENT || !IsLogFileName(rel)) return nullptr;
   const std::string compressed = rel + std::string(lz4_format::kSuffix);
-  UniqueFd lz(openat(root_fd, compressed.c_str(), kOpenFlags));
-  if (!lz.valid()) {
-    if (errno == ENOENT || errno == ELOOP) errno = ENOENT;  // neither NAME nor a usable NAME.lz4
-    return nullptr;
-  }
-  struct stat st;
-  if (fstat(lz.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    errno = ENOENT;  // only a regular NAME.lz4 stands for NAME
-    return nullptr;
-  }
+  // Only a regular NAME.lz4 stands for NAME (ENOENT: neither NAME nor a
+  // usable NAME.lz4).
+  UniqueFd lz(OpenRegularAt(root_fd, compressed.c_str()));
+  if (!lz.valid()) return nullptr;
   return std::make_unique<Lz4File>(std::move(lz), cache);
 }
 

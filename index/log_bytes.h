@@ -53,8 +53,9 @@ bool IsCompressedLogName(std::string_view name);
 std::string_view ShownName(std::string_view compressed_name);
 
 // Opens log file `rel` of the log dir open as root_fd (see above): never
-// follows a symlink, never blocks on a FIFO. Null with errno set when neither
-// opens (a plain file that is not regular still opens; check Stat().regular).
+// follows a symlink, never opens a FIFO, socket or device (file_io.h's
+// OpenRegularAt). Null with errno set when neither opens: ENOENT when there
+// is no regular file of either name (gone, or not a regular file).
 std::unique_ptr<LogBytes> OpenLogBytes(int root_fd, const std::string& rel,
                                        Lz4Cache& cache = Lz4Cache::Shared());
 

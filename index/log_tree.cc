@@ -15,6 +15,7 @@
 #include "index/exhaustion.h"
 #include "index/log_bytes.h"
 #include "index/pi_offsets_format.h"
+#include "index/scan_hooks.h"
 #include "index/utf8.h"
 
 namespace logdex::index {
@@ -62,6 +63,14 @@ bool IsIndexablePath(int root_fd, std::string_view rel) {
   return !IsPiOffsetsIndex(root_fd, rel);
 }
 
+bool IsRegularLogAt(int root_fd, const std::string& rel) {
+  struct stat st;
+  if (fstatat(root_fd, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return S_ISREG(st.st_mode);
+  if (errno != ENOENT) return false;
+  const std::string compressed = rel + ".lz4";
+  return fstatat(root_fd, compressed.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
 absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view under) {
   const int root_fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) {
@@ -90,8 +99,12 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
       if (dir.fd >= 0) close(dir.fd);
       if (IsExhaustion(err)) {
         tree.exhausted_dirs.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
+      } else if (!dir.rel.empty() && (err == ENOENT || err == ENOTDIR || err == ELOOP)) {
+        // Removed or replaced (by a file or a symlink) since its parent was
+        // listed: not there any more, not unreadable.
       } else {
         ++tree.unreadable_dirs;
+        tree.unreadable_dir_list.push_back(dir.rel.empty() ? "" : dir.rel.substr(0, dir.rel.size() - 1));
         if (tree.unreadable_dir_paths.size() < LogTree::kMaxUnreadableDirPaths) {
           tree.unreadable_dir_paths.emplace_back(
               dir.rel.empty() ? "." : dir.rel.substr(0, dir.rel.size() - 1), err);
@@ -137,6 +150,7 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
       std::string rel = dir.rel + std::string(shown);
       if (!IsValidUtf8(rel)) {
         ++tree.non_utf8_paths;
+        tree.non_utf8_list.push_back(std::move(rel));
         continue;
       }
       if (!IsIndexablePath(root_fd, rel)) continue;
@@ -145,7 +159,10 @@ absl::StatusOr<LogTree> ListLogFiles(const std::string& root, std::string_view u
                             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
                                 st.st_mtim.tv_nsec});
     }
+    RunScanHook(ScanPoint::kDirListed,
+                dir.rel.empty() ? std::string_view() : std::string_view(dir.rel).substr(0, dir.rel.size() - 1));
   }
+  RunScanHook(ScanPoint::kTreeListed, under);
   std::sort(tree.files.begin(), tree.files.end(),
             [](const LogFile& a, const LogFile& b) { return a.rel_path < b.rel_path; });
   std::sort(tree.pi_stores.begin(), tree.pi_stores.end());

@@ -8,6 +8,11 @@
 // ones), and a pi store's index/offsets.jsonl (a directory `index` beside a
 // directory `segments`). Paths that are not valid UTF-8 are counted, not
 // listed. Canonical order is the relative path compared as bytes.
+//
+// A directory that vanishes (or stops being a directory) between being seen
+// and being opened is not counted: a fresh walk would not see it either. One
+// that cannot be opened for any other reason (EACCES...) is counted as
+// unreadable.
 #ifndef LOGDEX_INDEX_LOG_TREE_H_
 #define LOGDEX_INDEX_LOG_TREE_H_
 
@@ -42,6 +47,11 @@ struct LogTree {
   // root, and errno), for the daemon's log.
   static constexpr size_t kMaxUnreadableDirPaths = 100;
   std::vector<std::pair<std::string, int>> unreadable_dir_paths;
+  // Every path counted in non_utf8_paths and unreadable_dirs ("" for the
+  // root), so an incremental update can replace a subtree's share of the
+  // counts (live_index.h) and keep them equal to a fresh walk's.
+  std::vector<std::string> non_utf8_list;
+  std::vector<std::string> unreadable_dir_list;
   // Directories that could not be opened for lack of descriptors or memory
   // (index/exhaustion.h), relative paths ("" for the root): what lies below
   // them is unknown, not gone.
@@ -66,6 +76,10 @@ std::optional<std::string> RelPathDir(std::string_view path, std::string_view na
 // would be indexed if it is a regular file: a log file name, valid UTF-8, and
 // none of the exclusions above. Does not look at the file itself.
 bool IsIndexablePath(int root_fd, std::string_view rel);
+
+// Whether `rel` is there as a walk would list it: a regular file `rel`, or
+// no entry `rel` and a regular `rel`.lz4. Does not look at the name.
+bool IsRegularLogAt(int root_fd, const std::string& rel);
 
 // Fails only if `root` cannot be opened as a directory (kResourceExhausted
 // when that is for lack of descriptors). With `under` (a

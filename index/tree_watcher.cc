@@ -45,7 +45,9 @@ void TreeWatcher::WatchTree(const std::string& rel) {
   while (!pending.empty()) {
     const std::string dir = std::move(pending.back());
     pending.pop_back();
-    const std::string full = dir.empty() ? root_ : root_ + "/" + dir;
+    // The root as "ROOT/.": IN_DONT_FOLLOW must not stop at the root when it
+    // is itself a link (the live index passes /proc/self/fd/N).
+    const std::string full = dir.empty() ? root_ + "/." : root_ + "/" + dir;
     const int wd = inotify_add_watch(fd_, full.c_str(), kMask);
     if (wd < 0) {
       if (errno == ENOSPC || errno == ENOMEM) unwatched_.push_back(dir);
@@ -129,7 +131,10 @@ TreeChanges TreeWatcher::Poll() {
       if (ev->len == 0) continue;
       const std::string path = Join(dir, ev->name);
       changes.paths.push_back(path);
-      if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) WatchTree(path);
+      // A directory made, moved in, or whose mode changed: one that could
+      // not be watched while unreadable can be now (watching one already
+      // watched again is harmless).
+      if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB))) WatchTree(path);
     }
   }
   if (rewatch) {

@@ -13,6 +13,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "index/exhaustion.h"
+#include "index/file_io.h"
 #include "index/log_bytes.h"
 #include "index/log_tree.h"
 #include "index/utf8.h"
@@ -21,9 +22,15 @@ namespace logdex::recovery {
 
 std::string WhyUnreadable(int root_fd, const std::string& rel, bool* vanished) {
   *vanished = false;
-  const int fd = openat(root_fd, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  // Only a regular file is opened (never a FIFO swapped in: file_io.h).
+  const int fd = index::OpenRegularAt(root_fd, rel.c_str());
   if (fd < 0) {
     const int err = errno;
+    struct stat there;
+    if (err == ENOENT && fstatat(root_fd, rel.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0) {
+      *vanished = true;
+      return "replaced while verify ran by something that is not a regular file";
+    }
     if (err == ENOENT || err == ELOOP || err == ENOTDIR) {
       *vanished = true;
       return err == ENOENT ? "deleted while verify ran" : "replaced while verify ran";

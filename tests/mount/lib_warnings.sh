@@ -13,11 +13,11 @@
 # {"kind": K, "message": M, "count": N, "since": RFC 3339 time}, at most one per kind, K one of
 # WARNING_KINDS (or another kind the daemon adds). In metrics.prom, one line each, value an integer:
 #   logdex_health_degraded 0|1
-#   logdex_warning{kind="descriptors"|"inotify_watches"|"cache_save"} 0|1 (all three, always)
+#   logdex_warning{kind="descriptors"|"inotify_watches"|"cache_save"|"log_dir"} 0|1 (all, always)
 #   logdex_cache_save_errors_total, logdex_inotify_unwatched_dirs (>= 0),
 #   logdex_descriptors_held (>= 0, or -1 when the daemon could not count them)
 
-readonly WARNING_KINDS=(descriptors inotify_watches cache_save)
+readonly WARNING_KINDS=(descriptors inotify_watches cache_save log_dir)
 readonly RFC3339_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
 
 # metric_value MNT SERIES: the value of SERIES, written exactly as in the file (name and labels,
