@@ -1,8 +1,12 @@
 // Reads a log file from an offset and hands out its frames, with bounded
-// memory: at most one frame of kMaxFrameBytes plus a read chunk is held. A
-// longer line is not buffered; it is streamed through CRC-32C and reported as
-// oversized. Files that shrink or grow while being read are read up to the
-// end seen by read(2); nothing is mapped, so a shrinking file cannot fault.
+// memory. Lines are split out of a buffer of at most kHoldBytes plus a read
+// chunk. A line not ended within kHoldBytes is not buffered: it is streamed
+// through CRC-32C while its length is counted. If it ends longer than
+// kMaxFrameBytes it is reported oversized from that; else it is read again,
+// once, into a buffer of its exact size, so even a frame of kMaxFrameBytes is
+// held in memory once (never twice, never in a doubling buffer). Files that
+// shrink or grow while being read are read up to the end seen by read(2);
+// nothing is mapped, so a shrinking file cannot fault.
 #ifndef LOGDEX_INDEX_FRAME_READER_H_
 #define LOGDEX_INDEX_FRAME_READER_H_
 
@@ -16,13 +20,17 @@ namespace logdex::index {
 
 class LogBytes;
 
+// Longest line kept in the split buffer; longer ones are streamed (above).
+inline constexpr size_t kHoldBytes = size_t{8} << 20;
+
 class FrameSink {
  public:
   virtual ~FrameSink() = default;
   // A frame of at most kMaxFrameBytes, '\n' included. At least kJsonPadding
   // readable bytes follow frame.end(). Valid only during the call.
   virtual void OnFrame(uint64_t offset, std::string_view frame) = 0;
-  // A frame longer than kMaxFrameBytes: its length and CRC-32C only.
+  // A frame longer than kMaxFrameBytes: its length and CRC-32C only; its
+  // bytes are never held.
   virtual void OnOversizedFrame(uint64_t offset, uint64_t length, uint32_t crc32c) = 0;
 };
 
@@ -37,7 +45,9 @@ struct ReadEnd {
 class FrameReader {
  public:
   // Reads fd (a regular file) from `start` to EOF. Errors only on read(2)
-  // failure; frames delivered before it stay delivered.
+  // failure; frames delivered before it stay delivered. A streamed line whose
+  // bytes are not the same when read again (the file was rewritten or cut
+  // meanwhile) ends the read before that line, as if it had not ended yet.
   absl::StatusOr<ReadEnd> Read(int fd, uint64_t start, FrameSink* sink);
   // The same through a LogBytes (log_bytes.h): a plain file or a
   // decompressed .lz4, whose offsets are those of the decompressed bytes.

@@ -1,0 +1,297 @@
+// Giant lines (SPEC §1): a frame of exactly 104,857,600 bytes (100 MiB,
+// counting its '\n') is an ordinary frame; one byte more is `oversized`; so
+// are 150 MiB and 512 MiB. The files are generated at run time, in pieces, so
+// the test process never holds one either.
+//
+// Memory: each scan runs in a forked child that resets its RSS high-water mark
+// (/proc/self/clear_refs "5") and reports how far VmHWM rose over the scan.
+// A frame within the limit may be held once (it must be validated); an
+// oversized one never. A scan that holds a frame twice, or grows a doubling
+// buffer to it, rises by 2x the frame or more.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+#include "index/canonical_writer.h"
+#include "index/crc32c.h"
+#include "index/frame_reader.h"
+#include "index/live_index.h"
+#include "index/row.h"
+#include "tests/unit/index_text.h"
+#include "tests/unit/temp_dir.h"
+
+namespace logdex::index {
+namespace {
+
+using ::logdex::testing::CanonicalIndex;
+using ::logdex::testing::SortedCanonically;
+using ::logdex::testing::TempDir;
+
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+
+std::string Hex8(uint32_t crc) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08X", crc);
+  return buf;
+}
+
+// Appends to a file in pieces, keeping the CRC-32C and length of the line
+// being written so a test can state its row without holding it.
+class LineWriter {
+ public:
+  explicit LineWriter(const std::string& path) {
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    EXPECT_GE(fd_, 0) << path;
+  }
+  ~LineWriter() { close(fd_); }
+
+  void Put(std::string_view bytes) {
+    crc_ = Crc32cExtend(crc_, bytes.data(), bytes.size());
+    len_ += bytes.size();
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = write(fd_, bytes.data() + done, bytes.size() - done);
+      ASSERT_GT(n, 0);
+      done += static_cast<size_t>(n);
+    }
+  }
+  // `n` bytes of `c`, in pieces of at most 4 MiB.
+  void Fill(char c, uint64_t n) {
+    const std::string piece(static_cast<size_t>(std::min(n, 4 * kMiB)), c);
+    while (n > 0) {
+      const uint64_t k = std::min<uint64_t>(n, piece.size());
+      Put(std::string_view(piece.data(), static_cast<size_t>(k)));
+      n -= k;
+    }
+  }
+  // Starts a new line: the offset, length and CRC of the last one are kept.
+  void EndLine() {
+    offset_ += len_;
+    last_len_ = len_;
+    last_crc_ = crc_;
+    len_ = 0;
+    crc_ = 0;
+  }
+  uint64_t last_offset() const { return offset_ - last_len_; }
+  uint64_t last_len() const { return last_len_; }
+  uint32_t last_crc() const { return last_crc_; }
+
+ private:
+  int fd_ = -1;
+  uint64_t offset_ = 0;
+  uint64_t len_ = 0;
+  uint32_t crc_ = 0;
+  uint64_t last_len_ = 0;
+  uint32_t last_crc_ = 0;
+};
+
+// Writes a JSON object line of exactly `total` bytes counting its '\n':
+// {"type":"big","pad":"xxx…"}\n
+void PutObjectLine(LineWriter& w, uint64_t total) {
+  const std::string head = R"({"type":"big","pad":")";
+  const std::string tail = "\"}\n";
+  w.Put(head);
+  w.Fill('x', total - head.size() - tail.size());
+  w.Put(tail);
+  w.EndLine();
+}
+
+std::string Row(std::string_view file, uint64_t offset, uint64_t length, uint32_t crc,
+                std::string_view tail) {
+  return "{\"file\":\"" + std::string(file) + "\",\"byteOffset\":" + std::to_string(offset) +
+         ",\"byteLength\":" + std::to_string(length) + ",\"crc32c\":\"" + Hex8(crc) + "\"," +
+         std::string(tail) + "\n";
+}
+
+constexpr std::string_view kBig = R"("source":"jsonl","state":"active","entryType":"big"})";
+constexpr std::string_view kOversized = R"("source":"jsonl","state":"corrupt","error":"oversized"})";
+constexpr std::string_view kSmall = R"("source":"jsonl","state":"active","entryType":"small"})";
+const std::string kSmallLine = "{\"type\":\"small\"}\n";
+
+uint64_t StatusKiB(std::string_view field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field)) return std::strtoull(line.c_str() + field.size(), nullptr, 10);
+  }
+  return 0;
+}
+
+struct Measured {
+  std::string index;      // what `logdex index` prints for the dir
+  uint64_t rise_kib = 0;  // how far the RSS high-water mark rose over the scan
+};
+
+std::string ReadAll(const std::string& path) {
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  return text.str();
+}
+
+// Builds the canonical index of `dir` in a forked child and measures it.
+Measured IndexInChild(const std::string& dir) {
+  TempDir out;
+  const std::string index_path = out.Path("index"), rise_path = out.Path("rise");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(index_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    {
+      std::ofstream clear("/proc/self/clear_refs");
+      clear << "5";  // VmHWM := VmRSS
+    }
+    const uint64_t before = StatusKiB("VmHWM:");
+    const absl::StatusOr<BuildStats> st = WriteCanonicalIndex(dir, {}, fd);
+    const uint64_t after = StatusKiB("VmHWM:");
+    std::ofstream(rise_path) << (after - before);
+    _exit(st.ok() && fd >= 0 ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  Measured m;
+  m.index = ReadAll(index_path);
+  m.rise_kib = std::strtoull(ReadAll(rise_path).c_str(), nullptr, 10);
+  return m;
+}
+
+class GiantLinesTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+};
+
+TEST_F(GiantLinesTest, FrameOfExactly100MiBIsActiveAndHeldOnlyOnce) {
+  LineWriter w(dir_.Path("a.jsonl"));
+  w.Put(kSmallLine);
+  w.EndLine();
+  PutObjectLine(w, kMaxFrameBytes);
+  const uint64_t off = w.last_offset();
+  const uint32_t crc = w.last_crc();
+  w.Put(kSmallLine);
+  w.EndLine();
+  const Measured m = IndexInChild(dir_.path());
+  EXPECT_EQ(m.index, Row("a.jsonl", 0, kSmallLine.size(), Crc32c(kSmallLine), kSmall) +
+                         Row("a.jsonl", off, kMaxFrameBytes, crc, kBig) +
+                         Row("a.jsonl", off + kMaxFrameBytes, kSmallLine.size(),
+                             Crc32c(kSmallLine), kSmall));
+  // Once: 100 MiB, plus the split buffer and slack; never twice.
+  EXPECT_LT(m.rise_kib, (kMaxFrameBytes + 40 * kMiB) / 1024) << "KiB";
+  RecordProperty("rss_rise_kib", static_cast<int>(m.rise_kib));
+}
+
+TEST_F(GiantLinesTest, OneByteMoreIsOversizedAndNeverHeld) {
+  LineWriter w(dir_.Path("a.jsonl"));
+  PutObjectLine(w, kMaxFrameBytes + 1);
+  const uint32_t crc = w.last_crc();
+  w.Put(kSmallLine);
+  w.EndLine();
+  const Measured m = IndexInChild(dir_.path());
+  EXPECT_EQ(m.index, Row("a.jsonl", 0, kMaxFrameBytes + 1, crc, kOversized) +
+                         Row("a.jsonl", kMaxFrameBytes + 1, kSmallLine.size(),
+                             Crc32c(kSmallLine), kSmall));
+  EXPECT_LT(m.rise_kib, (40 * kMiB) / 1024) << "KiB";
+  RecordProperty("rss_rise_kib", static_cast<int>(m.rise_kib));
+}
+
+TEST_F(GiantLinesTest, LinesOf150And512MiBAreOversizedInBoundedMemory) {
+  LineWriter w(dir_.Path("a.jsonl"));
+  PutObjectLine(w, 150 * kMiB);
+  const uint32_t crc150 = w.last_crc();
+  w.Fill('\0', 512 * kMiB - 7);  // not JSON at all, and no '\n' for 512 MiB
+  w.Put("\x01\x02\x03\x04\x05\x06\n");
+  w.EndLine();
+  const uint32_t crc512 = w.last_crc();
+  w.Put(kSmallLine);
+  w.EndLine();
+  const Measured m = IndexInChild(dir_.path());
+  EXPECT_EQ(m.index, Row("a.jsonl", 0, 150 * kMiB, crc150, kOversized) +
+                         Row("a.jsonl", 150 * kMiB, 512 * kMiB, crc512, kOversized) +
+                         Row("a.jsonl", 662 * kMiB, kSmallLine.size(), Crc32c(kSmallLine), kSmall));
+  EXPECT_LT(m.rise_kib, (40 * kMiB) / 1024) << "KiB";
+  RecordProperty("rss_rise_kib", static_cast<int>(m.rise_kib));
+}
+
+TEST_F(GiantLinesTest, LongLinesAroundTheHoldBoundAreActiveWithTheirFields) {
+  LineWriter w(dir_.Path("a.jsonl"));
+  std::string expected;
+  for (uint64_t len : {kHoldBytes - 1, kHoldBytes, kHoldBytes + 1, kHoldBytes + kMiB + 3, 3 * kHoldBytes}) {
+    PutObjectLine(w, len);
+    expected += Row("a.jsonl", w.last_offset(), len, w.last_crc(), kBig);
+  }
+  const Measured m = IndexInChild(dir_.path());
+  EXPECT_EQ(m.index, expected);
+}
+
+TEST_F(GiantLinesTest, LongBlankLinesAndALongInvalidLineWithinTheLimit) {
+  LineWriter w(dir_.Path("a.jsonl"));
+  w.Fill(' ', 20 * kMiB);  // blank: no row, however long
+  w.Put("\r\n");
+  w.EndLine();
+  w.Fill('[', 20 * kMiB);  // 20 MiB deep: invalid, judged without recursion or simdjson's tape
+  w.Put("\n");
+  w.EndLine();
+  const uint64_t off = w.last_offset();
+  const uint32_t crc = w.last_crc();
+  w.Fill('\t', 12 * kMiB);  // a blank torn tail is not a torn tail
+  const Measured m = IndexInChild(dir_.path());
+  EXPECT_EQ(m.index, Row("a.jsonl", off, 20 * kMiB + 1, crc,
+                         R"("source":"jsonl","state":"corrupt","error":"json"})"));
+  FILE* f = tmpfile();
+  const absl::StatusOr<BuildStats> st = WriteCanonicalIndex(dir_.path(), {}, fileno(f));
+  fclose(f);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->torn_tails, 0u);
+}
+
+// The live index (the daemon's incremental scan): a giant line arriving in
+// pieces, refreshed after each, is one row when its '\n' arrives; before that
+// it is a torn tail; the frames after it index right.
+TEST_F(GiantLinesTest, GiantLineAppendedInPiecesBecomesOneRowInTheLiveIndex) {
+  const std::string path = dir_.Path("live.jsonl");
+  LineWriter w(path);
+  w.Put(kSmallLine);
+  w.EndLine();
+  LiveIndex live(dir_.path(), ScanOptions());
+  ASSERT_TRUE(live.Build().ok());
+  auto index_text = [&] {
+    std::string text;
+    live.Read(0, live.Size(), &text);
+    return text;
+  };
+  // A 20 MiB valid frame (held once, re-read at its size), then a 120 MiB one.
+  std::string expected = Row("live.jsonl", 0, kSmallLine.size(), Crc32c(kSmallLine), kSmall);
+  for (const uint64_t total : {20 * kMiB, 120 * kMiB}) {
+    const std::string head = R"({"type":"big","pad":")";
+    w.Put(head);
+    for (uint64_t left = total - head.size() - 3; left > 0;) {
+      const uint64_t k = std::min(left, 7 * kMiB);
+      w.Fill('x', k);
+      left -= k;
+      live.Refresh();
+      EXPECT_EQ(live.Stats().torn_tails, 1u);
+    }
+    w.Put("\"}\n");
+    w.EndLine();
+    live.Refresh();
+    EXPECT_EQ(live.Stats().torn_tails, 0u);
+    expected += Row("live.jsonl", w.last_offset(), total, w.last_crc(),
+                    total > kMaxFrameBytes ? kOversized : kBig);
+  }
+  w.Put(kSmallLine);
+  w.EndLine();
+  live.Refresh();
+  expected += Row("live.jsonl", w.last_offset(), kSmallLine.size(), Crc32c(kSmallLine), kSmall);
+  EXPECT_EQ(index_text(), expected);
+  EXPECT_EQ(CanonicalIndex(dir_.path()), expected);
+}
+
+}  // namespace
+}  // namespace logdex::index
