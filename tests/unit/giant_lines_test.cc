@@ -15,16 +15,21 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "index/canonical_writer.h"
 #include "index/crc32c.h"
 #include "index/frame_reader.h"
 #include "index/live_index.h"
+#include "index/log_bytes.h"
 #include "index/row.h"
 #include "tests/unit/index_text.h"
 #include "tests/unit/temp_dir.h"
@@ -291,6 +296,70 @@ TEST_F(GiantLinesTest, GiantLineAppendedInPiecesBecomesOneRowInTheLiveIndex) {
   expected += Row("live.jsonl", w.last_offset(), kSmallLine.size(), Crc32c(kSmallLine), kSmall);
   EXPECT_EQ(index_text(), expected);
   EXPECT_EQ(CanonicalIndex(dir_.path()), expected);
+}
+
+// Bytes in memory whose content can change between reads: the log of a
+// writer that rewrites a file while it is being scanned.
+class ChangingBytes : public LogBytes {
+ public:
+  explicit ChangingBytes(std::string bytes) : bytes_(std::move(bytes)) {}
+  // Called before each Pread with the offset it reads at.
+  std::function<void(uint64_t, std::string&)> before_read;
+
+  ssize_t Pread(char* dst, size_t n, uint64_t offset) override {
+    if (before_read) before_read(offset, bytes_);
+    if (offset >= bytes_.size()) return 0;
+    const size_t k = std::min<size_t>(n, bytes_.size() - offset);
+    std::memcpy(dst, bytes_.data() + offset, k);
+    return static_cast<ssize_t>(k);
+  }
+  LogStat Stat() override { return {true, 1, bytes_.size(), 0}; }
+  int fd() const override { return -1; }
+
+ private:
+  std::string bytes_;
+};
+
+struct Frames : FrameSink {
+  void OnFrame(uint64_t offset, std::string_view frame) override {
+    seen.push_back({offset, frame.size()});
+  }
+  void OnOversizedFrame(uint64_t offset, uint64_t length, uint32_t) override {
+    seen.push_back({offset, length});
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> seen;
+};
+
+// A line within the limit but past kHoldBytes is read twice (streamed, then
+// at its exact size). If its bytes differ the second time, no row is made
+// from either read: the read ends before the line, as if it had not ended.
+TEST_F(GiantLinesTest, LongLineRewrittenBetweenItsTwoReadsEndsTheReadBeforeIt) {
+  const std::string small = kSmallLine;
+  const std::string long_line = "{\"pad\":\"" + std::string(kHoldBytes + kMiB, 'x') + "\"}\n";
+  ChangingBytes bytes(small + long_line + small);
+  int reads_at_line = 0;
+  bytes.before_read = [&](uint64_t offset, std::string& b) {
+    // Streaming reads the line in chunks that start elsewhere; the
+    // exact-size re-read starts at the line.
+    if (offset == small.size() && ++reads_at_line == 1) b[small.size() + 100] = 'y';
+  };
+  FrameReader reader;
+  Frames sink;
+  const absl::StatusOr<ReadEnd> end = reader.Read(bytes, 0, &sink);
+  ASSERT_TRUE(end.ok());
+  EXPECT_EQ(reads_at_line, 1);
+  EXPECT_EQ(sink.seen, (std::vector<std::pair<uint64_t, uint64_t>>{{0, small.size()}}));
+  EXPECT_EQ(end->consumed_to, small.size());
+  EXPECT_FALSE(end->torn_tail);
+
+  // Read again with nothing changing: the line and what follows arrive.
+  bytes.before_read = nullptr;
+  Frames again;
+  const absl::StatusOr<ReadEnd> end2 = reader.Read(bytes, end->consumed_to, &again);
+  ASSERT_TRUE(end2.ok());
+  EXPECT_EQ(again.seen, (std::vector<std::pair<uint64_t, uint64_t>>{
+                            {small.size(), long_line.size()},
+                            {small.size() + long_line.size(), small.size()}}));
 }
 
 }  // namespace
