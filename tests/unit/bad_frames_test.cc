@@ -9,7 +9,14 @@
 // computed from the line's bytes.
 #include <pthread.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +27,7 @@
 #include "index/crc32c.h"
 #include "index/file_scan.h"
 #include "index/frame_reader.h"
+#include "index/live_index.h"
 #include "index/row_format.h"
 #include "index/row_maker.h"
 #include "index/sha256.h"
@@ -410,6 +418,53 @@ TEST_F(BadFramesTest, LoneSurrogateEscapesAreValidAndRowsWriteThemAsLowercaseEsc
        Active(R"("entryType":"😀é\u0000\u001f/")")},
       {R"({"type":"\ud83"})" "\n", kJson},  // a short escape is not a surrogate
   });
+}
+
+// ---- the live path: the whole fixture, appended in pieces ----
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::stringstream text;
+  text << std::ifstream(p, std::ios::binary).rdbuf();
+  return text.str();
+}
+
+// The daemon's incremental scan sees every file of tests/data/bad-frames
+// arrive in pieces of odd sizes (splitting UTF-8 sequences, escapes, CRLFs
+// and the 100,000-deep line anywhere), refreshed after each: its rows, sorted
+// canonically, are the committed expected index, as is a fresh build.
+TEST_F(BadFramesTest, TheFixtureAppendedInPiecesToALiveIndexGivesTheExpectedRows) {
+  const std::filesystem::path fixture = std::string(LOGDEX_TEST_DATA) + "/bad-frames";
+  const std::string expected = ReadFile(std::string(LOGDEX_TEST_DATA) + "/bad-frames.expected.ndjson");
+  ASSERT_FALSE(expected.empty());
+  std::vector<std::string> rels;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(fixture)) {
+    if (e.is_regular_file()) rels.push_back(std::filesystem::relative(e.path(), fixture).string());
+  }
+  std::sort(rels.begin(), rels.end());
+  ASSERT_GT(rels.size(), 10u);
+
+  LiveIndex live(dir_.path(), ScanOptions());
+  ASSERT_TRUE(live.Build().ok());
+  uint64_t k = 0;
+  for (const std::string& rel : rels) {
+    const std::string bytes = ReadFile(fixture / rel);
+    std::filesystem::create_directories(std::filesystem::path(dir_.Path(rel)).parent_path());
+    const int fd = open(dir_.Path(rel).c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ASSERT_GE(fd, 0);
+    for (size_t at = 0; at < bytes.size();) {
+      const size_t n = std::min<size_t>(bytes.size() - at, (++k * 7919) % 997 + 1);
+      ASSERT_EQ(write(fd, bytes.data() + at, n), static_cast<ssize_t>(n));
+      at += n;
+      live.Refresh();
+    }
+    close(fd);
+    live.Refresh();
+  }
+  std::string text;
+  live.Read(0, live.Size(), &text);
+  EXPECT_EQ(::logdex::testing::SortedCanonically(text), expected);
+  EXPECT_EQ(CanonicalIndex(dir_.path()), expected);
+  EXPECT_EQ(live.Stats().torn_tails, 3u);
 }
 
 }  // namespace
