@@ -79,7 +79,6 @@ absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, F
       if (n == 0) return false;
       got += static_cast<uint64_t>(n);
     }
-    end.bytes_read += got;
     const std::string_view frame(line.data(), static_cast<size_t>(long_len));
     if (frame.back() != '\n' || Crc32c(frame) != long_crc) return false;
     sink->OnFrame(base, frame);

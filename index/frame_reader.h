@@ -38,7 +38,7 @@ struct ReadEnd {
   uint64_t consumed_to = 0;  // file offset just past the last '\n' read
   uint64_t torn_bytes = 0;   // bytes after that (a torn tail when non-blank)
   bool torn_tail = false;    // the bytes after the last '\n' hold a non-blank byte
-  uint64_t bytes_read = 0;
+  uint64_t bytes_read = 0;    // bytes of the file covered (a line read twice counts once)
 };
 
 // Reusable buffers; one per thread.

@@ -275,6 +275,8 @@ TEST_F(GiantLinesTest, LongBlankLinesAndALongInvalidLineWithinTheLimit) {
   fclose(f);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->torn_tails, 0u);
+  // The invalid line was read twice (streamed, then at its size); counted once.
+  EXPECT_EQ(st->bytes_scanned, (20 * kMiB + 2) + (20 * kMiB + 1) + 12 * kMiB);
 }
 
 // The live index (the daemon's incremental scan): a giant line arriving in
