@@ -115,8 +115,10 @@ TEST_F(BadFramesTest, EveryKindOfInvalidUtf8InAStringIsAJsonRowAndItsNeighboursS
       "\xF8\x88\x80\x80\x80",      // 5-byte form
       "\xFC\x84\x80\x80\x80\x80",  // 6-byte form
   };
-  std::vector<Line> lines = {{"{\"type\":\"before\"}\n", "\"source\":\"jsonl\",\"state\":\"active\",\"entryType\":\"before\"}"}};
-  for (const std::string& b : bad) lines.push_back({"{\"type\":\"x\",\"s\":\"" + b + "\"}\n", kJson});
+  std::vector<Line> lines = {{"{\"type\":\"before\"}\n", Active(R"("entryType":"before")")}};
+  for (const std::string& b : bad) {
+    lines.push_back({"{\"type\":\"x\",\"s\":\"" + b + "\"}\n", kJson});
+  }
   const std::string after = Active(R"("entryType":"after")");
   lines.push_back({"{\"type\":\"after\"}\n", after});
   ExpectRows("utf8.jsonl", lines);
@@ -364,7 +366,9 @@ std::string PiFrame(std::string_view entry_seq) {
 TEST_F(BadFramesTest, PiEntrySeqAbove64BitsIsASchemaErrorAndTheLargest64BitOneIsKept) {
   ExpectRows("s.v2/segments/1.seg", {
       {PiFrame("18446744073709551615"),
-       R"("source":"pi","state":"active","entryType":"message","entryId":"e1","sessionId":"s","timestamp":"t","entrySeq":18446744073709551615})"},
+       Active(R"("entryType":"message","entryId":"e1","sessionId":"s","timestamp":"t",)"
+              R"("entrySeq":18446744073709551615)",
+              "pi")},
       {PiFrame("18446744073709551616"), R"("source":"pi","state":"corrupt","error":"schema"})"},
       {PiFrame("99999999999999999999999"), R"("source":"pi","state":"corrupt","error":"schema"})"},
       {PiFrame("1e3"), R"("source":"pi","state":"corrupt","error":"schema"})"},
