@@ -24,16 +24,18 @@ constexpr size_t kChunk = size_t{1} << 20;
 
 absl::StatusOr<ReadEnd> FrameReader::Read(int fd, uint64_t start, FrameSink* sink) {
   return ReadWith([fd](char* dst, size_t n, uint64_t at) { return PreadFull(fd, dst, n, at); }, start,
-                  sink);
+                  sink, /*ino=*/0, /*size=*/0);
 }
 
 absl::StatusOr<ReadEnd> FrameReader::Read(LogBytes& bytes, uint64_t start, FrameSink* sink) {
+  const LogStat st = bytes.Stat();
   return ReadWith([&bytes](char* dst, size_t n, uint64_t at) { return bytes.Pread(dst, n, at); },
-                  start, sink);
+                  start, sink, st.regular ? st.ino : 0, st.size);
 }
 
 template <typename PreadFn>
-absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink) {
+absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink,
+                                              uint64_t ino, uint64_t size) {
   ReadEnd end;
   uint64_t base = start;  // file offset of buf_[0]
   size_t have = 0;        // valid bytes in buf_
@@ -57,15 +59,50 @@ absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, F
   uint64_t long_len = 0;
   uint32_t long_crc = 0;
   bool long_blank = true;
+  // How much of the streamed line a previous read streamed (resumed, not
+  // read again): checked once against the file before the line is reported.
+  uint64_t resumed = 0;
+  uint32_t resumed_crc = 0;
+  if (ino != 0 && pending_ && pending_->ino == ino && pending_->start == start &&
+      size >= start + pending_->length) {
+    streaming = true;
+    long_len = resumed = pending_->length;
+    long_crc = resumed_crc = pending_->crc32c;
+    long_blank = pending_->blank;
+  }
+
+  // Whether [base, base + resumed) still has the CRC the resumed state says.
+  auto resumed_part_holds = [&]() -> absl::StatusOr<bool> {
+    std::string piece(kChunk, '\0');
+    uint32_t crc = 0;
+    for (uint64_t got = 0; got < resumed;) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunk, resumed - got));
+      const ssize_t n = pread(piece.data(), want, base + got);
+      if (n < 0) {
+        return absl::ErrnoToStatus(errno, absl::StrFormat("read at offset %d", base + got));
+      }
+      if (n == 0) return false;
+      crc = Crc32cExtend(crc, piece.data(), static_cast<size_t>(n));
+      got += static_cast<uint64_t>(n);
+    }
+    return crc == resumed_crc;
+  };
 
   // A streamed line has ended at base + long_len. Longer than a frame may be:
   // oversized, from the streamed CRC. Else it is read again, once, at its
   // exact size, so it is held once for validation. False when the re-read
-  // does not give back the streamed bytes (the file shrank or was rewritten
+  // does not give back the streamed bytes, or the part resumed from an
+  // earlier read no longer has its CRC (the file shrank or was rewritten
   // meanwhile): the read stops before the line, as if it had not ended yet.
   auto deliver_long = [&]() -> absl::StatusOr<bool> {
+    const bool oversized = long_len > kMaxFrameBytes;
+    if (resumed > 0 && (long_blank || oversized)) {
+      // Nothing reads these bytes again below: check the resumed part now.
+      const absl::StatusOr<bool> holds = resumed_part_holds();
+      if (!holds.ok() || !*holds) return holds;
+    }
     if (long_blank) return true;
-    if (long_len > kMaxFrameBytes) {
+    if (oversized) {
       sink->OnOversizedFrame(base, long_len, long_crc);
       return true;
     }
@@ -131,6 +168,13 @@ absl::StatusOr<ReadEnd> FrameReader::ReadWith(PreadFn&& pread, uint64_t start, F
       long_crc = Crc32c(std::string_view(buf_.data(), have));
       long_blank = IsBlankLine(std::string_view(buf_.data(), have));
       have = 0;
+    }
+  }
+  if (ino != 0) {
+    if (streaming) {
+      pending_ = PendingLine{ino, base, long_len, long_crc, long_blank};
+    } else if (pending_ && pending_->ino == ino) {
+      pending_.reset();
     }
   }
   end.consumed_to = base;

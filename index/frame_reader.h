@@ -7,10 +7,19 @@
 // held in memory once (never twice, never in a doubling buffer). Files that
 // shrink or grow while being read are read up to the end seen by read(2);
 // nothing is mapped, so a shrinking file cannot fault.
+//
+// A long line still being written (no '\n' yet) is not streamed again from
+// its start by every later read of the same file: the reader remembers where
+// the streaming stopped (file, line start, length, CRC so far) and a read
+// from that line's start resumes there. Before the line is reported, the
+// remembered part is checked once against the file (the exact-size re-read,
+// or one more streaming pass for an oversized line); if the file changed
+// under it, the read ends before the line and the next read starts afresh.
 #ifndef LOGDEX_INDEX_FRAME_READER_H_
 #define LOGDEX_INDEX_FRAME_READER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -51,13 +60,28 @@ class FrameReader {
   absl::StatusOr<ReadEnd> Read(int fd, uint64_t start, FrameSink* sink);
   // The same through a LogBytes (log_bytes.h): a plain file or a
   // decompressed .lz4, whose offsets are those of the decompressed bytes.
+  // Only this form resumes a long unfinished line (it knows the file's
+  // identity).
   absl::StatusOr<ReadEnd> Read(LogBytes& bytes, uint64_t start, FrameSink* sink);
 
  private:
+  // Where the streaming of an unfinished long line stopped.
+  struct PendingLine {
+    uint64_t ino = 0;    // of the file (LogBytes::Stat)
+    uint64_t start = 0;  // the line's first byte
+    uint64_t length = 0;
+    uint32_t crc32c = 0;
+    bool blank = true;
+  };
+
+  // ino 0: no identity, nothing resumed or remembered. size: the file's size
+  // as Stat saw it (a remembered line must still fit).
   template <typename PreadFn>
-  absl::StatusOr<ReadEnd> ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink);
+  absl::StatusOr<ReadEnd> ReadWith(PreadFn&& pread, uint64_t start, FrameSink* sink,
+                                   uint64_t ino, uint64_t size);
 
   std::string buf_;
+  std::optional<PendingLine> pending_;
 };
 
 }  // namespace logdex::index
