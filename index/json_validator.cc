@@ -11,9 +11,11 @@ namespace {
 
 using Byte = unsigned char;
 
-// Lines above this get a parser of their own, freed after use, so one giant
-// line does not pin a giant parser to the thread.
-constexpr size_t kReusableParserBytes = 8u << 20;
+// Lines above this are judged by the exact checker alone: simdjson's parser
+// would allocate several bytes of index and tape per byte of text (hundreds
+// of MB for a frame near kMaxFrameBytes of tiny values), while the exact
+// checker allocates nothing. Such lines are rare; the slower pass costs little.
+constexpr size_t kSimdjsonMaxBytes = 8u << 20;
 
 inline bool IsWs(Byte c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -189,19 +191,13 @@ JsonValidator::~JsonValidator() = default;
 bool JsonValidator::IsObject(std::string_view text) {
   impl_->have_dom = false;
   if (!StartsWithBrace(text)) return false;
+  if (text.size() > kSimdjsonMaxBytes) return StrictJsonObject(text);
   const auto* buf = reinterpret_cast<const uint8_t*>(text.data());
   simdjson::dom::element root;
-  simdjson::error_code err;
-  if (text.size() > kReusableParserBytes) {
-    simdjson::dom::parser big;
-    err = big.parse(buf, text.size(), false).get(root);
-    if (!err) return root.type() == simdjson::dom::element_type::OBJECT;
-  } else {
-    err = impl_->parser.parse(buf, text.size(), false).get(root);
-    if (!err) {
-      impl_->have_dom = root.type() == simdjson::dom::element_type::OBJECT;
-      return impl_->have_dom;
-    }
+  const simdjson::error_code err = impl_->parser.parse(buf, text.size(), false).get(root);
+  if (!err) {
+    impl_->have_dom = root.type() == simdjson::dom::element_type::OBJECT;
+    return impl_->have_dom;
   }
   // simdjson refuses a few texts the contract accepts (unpaired surrogates,
   // numbers beyond double range, 1024 levels): let the exact checker judge.

@@ -8,7 +8,9 @@
 // few texts the contract accepts (unpaired surrogates, huge numbers, exactly
 // 1024 levels). So a text simdjson accepts is valid, and one it refuses is
 // judged again by StrictJsonObject(), an exact but slower checker. Corrupt
-// lines are rare, so the slow path costs little.
+// lines are rare, so the slow path costs little. Texts over 8 MiB go to the
+// exact checker alone: it allocates nothing and keeps no stack per level,
+// while simdjson's index and tape would cost several bytes per text byte.
 #ifndef LOGDEX_INDEX_JSON_VALIDATOR_H_
 #define LOGDEX_INDEX_JSON_VALIDATOR_H_
 
