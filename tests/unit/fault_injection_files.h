@@ -17,6 +17,8 @@
 // the process were gone; the writer's own code may still run, so everything
 // it changes must go through this interface (UnchangedSinceDeath() checks).
 //
+// Calls go to the real files, except fsync: durability exists only in the
+// model, and a real fsync would cost the tests seconds on a busy disk.
 // What is durable follows durable_files.h: file bytes once Sync()ed; a
 // directory entry change (Create, MakeDir, Rename, Link, Unlink) once its
 // directory is SyncDir()ed. A power cut keeps the durable state plus any
