@@ -74,7 +74,11 @@ class Posix final : public DurableFiles {
     const std::string n(name), path = ShownPath(parent, name);
     if (::mkdirat(parent.fd, n.c_str(), mode) != 0) return Error(errno, "cannot create directory", path);
     UniqueFd fd(::openat(parent.fd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd.valid() || ::fchmod(fd.get(), mode) != 0) return Error(errno, "cannot chmod", path);
+    if (!fd.valid() || ::fchmod(fd.get(), mode) != 0) {
+      const int err = errno;
+      ::unlinkat(parent.fd, n.c_str(), AT_REMOVEDIR);  // a failed call changes nothing
+      return Error(err, "cannot chmod", path);
+    }
     return absl::OkStatus();
   }
 
