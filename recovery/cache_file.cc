@@ -40,27 +40,32 @@ absl::Status Errno(std::string_view what, const std::string& path) {
 // kCacheDirMode. Each directory made is made durable in its parent at once
 // (durable_files.h): otherwise a power cut could drop the dir, and with it a
 // first save that returned OK. Existing components are followed as open(2)
-// follows them (a symlinked ~/.cache is fine).
+// follows them (a symlinked ~/.cache is fine), and walked with O_PATH, so a
+// path through a directory we may search but not read works as mkdir -p did.
 absl::StatusOr<UniqueFd> OpenCacheDir(DurableFiles& files, const std::string& dir) {
+  constexpr int kWalk = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  constexpr int kRead = O_RDONLY | O_DIRECTORY | O_CLOEXEC;  // for fsync and readdir
   if (dir.empty()) return absl::InvalidArgumentError("empty cache dir");
   const bool absolute = dir[0] == '/';
   const std::string start = absolute ? "/" : ".";
-  UniqueFd parent(open(start.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd parent(open(start.c_str(), kWalk));
   if (!parent.valid()) return Errno("cannot open cache dir", start);
   std::string shown = absolute ? std::string() : start;  // the path so far, without a trailing '/'
   for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
     const std::string name(part);
     const std::string path = absl::StrCat(shown, "/", name);
-    UniqueFd next(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd next(openat(parent.get(), name.c_str(), kWalk));
     if (!next.valid() && errno == ENOENT) {
       const std::string parent_shown = shown.empty() ? "/" : shown;
-      const Dir in{parent.get(), parent_shown};
+      UniqueFd readable(openat(parent.get(), ".", kRead));
+      if (!readable.valid()) return Errno("cannot open cache dir", parent_shown);
+      const Dir in{readable.get(), parent_shown};
       absl::Status made = files.MakeDir(in, name, kCacheDirMode);
       if (!made.ok() && !absl::IsAlreadyExists(made)) return made;  // exists: another writer made it
       if (made.ok()) {
         if (absl::Status s = files.SyncDir(in); !s.ok()) return s;
       }
-      next = UniqueFd(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      next = UniqueFd(openat(parent.get(), name.c_str(), kWalk));
     }
     if (!next.valid()) {
       if (errno == ENOTDIR) return absl::FailedPreconditionError(absl::StrCat(path, " is not a directory"));
@@ -69,7 +74,9 @@ absl::StatusOr<UniqueFd> OpenCacheDir(DurableFiles& files, const std::string& di
     parent = std::move(next);
     shown = path;
   }
-  return parent;
+  UniqueFd opened(openat(parent.get(), ".", kRead));
+  if (!opened.valid()) return Errno("cannot open cache dir", dir);
+  return opened;
 }
 
 // Removes temp files left by writers that died before their rename (a crash
