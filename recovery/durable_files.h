@@ -26,18 +26,22 @@
 //
 // Hence the order of an atomic replace of DIR/NAME, which leaves NAME old or
 // new, whole, through a power cut at any moment:
-//   1. make DIR, if missing, and SyncDir(DIR's parent): else a power cut may
-//      drop DIR, and with it a save that returned OK;
+//   1. make DIR, if missing, and SyncDir(DIR's parent) (likewise each parent
+//      a mkdir -p makes): else a power cut may drop DIR, and with it a save
+//      that returned OK;
 //   2. Create(DIR, TEMP), Append, Sync: the new bytes durable under a name
-//      nobody reads (a power cut here leaves NAME as it was, maybe TEMP too);
+//      nobody reads (a power cut here leaves NAME as it was, maybe TEMP too).
+//      A failed Sync ends the save: after an fsync error Linux may have
+//      dropped the dirty pages, so the bytes are not known to be anywhere;
 //   3. Rename(TEMP -> NAME): atomic for a running system. Only after 2: a
 //      rename made durable before the bytes it names would put a name on an
 //      empty or torn file;
 //   4. SyncDir(DIR): the save is durable; before this returns, a power cut
 //      leaves either name (the old or the new file, each whole).
 // A backup of the old file (rebuild's .bak) is a second name, Link, renamed
-// over the old backup and made durable by a SyncDir before step 3, so the
-// backup, too, is at every moment one whole older file.
+// over the old backup, and made durable by a SyncDir before step 3: the
+// backup is at every moment one whole older file, and once NAME is durably
+// the new file, the backup is durably the file it replaced.
 //
 // Errors: absl::ErrnoToStatus codes (ENOENT is kNotFound, EEXIST
 // kAlreadyExists), messages "cannot <what> <path>: <strerror>", with the path
