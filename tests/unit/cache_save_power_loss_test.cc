@@ -236,8 +236,8 @@ class CacheSavePowerLossTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir log_;
-  testing::TempDir state_;
+  testing::TempDir log_{testing::ScratchParent()};
+  testing::TempDir state_{testing::ScratchParent()};
   std::unique_ptr<index::LiveIndex> live_;
   std::string old_bytes_, new_bytes_, canonical_;
   int scenarios_ = 0;

@@ -66,6 +66,11 @@ std::string_view FaultKindName(FaultKind kind) {
   return "?";
 }
 
+std::string ScratchParent() {
+  if (::access("/dev/shm", W_OK | X_OK) == 0) return "/dev/shm";
+  return std::filesystem::temp_directory_path().string();
+}
+
 TreeContents ReadTree(const std::string& root) {
   TreeContents tree;
   std::error_code ec;

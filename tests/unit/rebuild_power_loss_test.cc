@@ -8,7 +8,7 @@
 // OK); its .bak is the index the new one replaced, or what it was before;
 // segments are untouched; a rerun makes every store right, keeping the
 // replaced index as .bak, and a second rerun changes nothing. Power cuts
-// keep every subset of the pending directory changes (or, past 4 of them,
+// keep every subset of the pending directory changes (or, past 6 of them,
 // every prefix and every single one). A writer that renames before its
 // bytes are durable is caught.
 #include <fcntl.h>
@@ -100,7 +100,7 @@ class RenamesBeforeTheBytesAreDurable final : public DurableFiles {
 
 // Pending directory changes up to which a power cut keeps every subset of
 // them; past it, every prefix and every single one.
-constexpr size_t kMaxAllSubsets = 4;
+constexpr size_t kMaxAllSubsets = 6;
 
 class RebuildPowerLossTest : public ::testing::Test {
  protected:
@@ -250,7 +250,7 @@ class RebuildPowerLossTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir log_;
+  testing::TempDir log_{testing::ScratchParent()};
   int scenarios_ = 0;
 };
 
