@@ -142,7 +142,7 @@ absl::Status IndexHolder::SaveIfChanged() {
   }
   // SaveIndex copies a snapshot under the index's reader lock, then
   // compresses and writes without it: readers wait only for the copy.
-  absl::Status s = recovery::SaveIndex(live_, options_.cache_dir, options_.before_rename);
+  absl::Status s = recovery::SaveIndex(live_, options_.cache_dir, *options_.files);
   absl::MutexLock lock(&mu_);
   if (!s.ok()) {
     ++save_errors_;

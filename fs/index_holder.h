@@ -95,7 +95,8 @@ class IndexHolder : public DerivedSource {
     index::ScanOptions scan;
     std::string cache_dir;
     recovery::VerifyMode verify = recovery::VerifyMode::kFull;
-    recovery::BeforeRenameHook before_rename;  // test seam, usually empty
+    // What cache saves write through: the real files, or a test seam.
+    recovery::DurableFiles* files = &recovery::PosixFiles();
     DerivedPerms perms;  // mode, owner and group /index.ndjson shows
     // The mount's log (null: none): corrupt frames and unreadable files
     // found by scans, a failed open, a cache not reused, each distinct

@@ -58,9 +58,8 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<Da
               .cache_dir = config_.cache_dir,
               .verify = config_.verify,
               // The crash-injection seam (MountConfig::test_crash_before_rename).
-              .before_rename = config_.test_crash_before_rename
-                                   ? recovery::BeforeRenameHook([] { std::abort(); })
-                                   : recovery::BeforeRenameHook(),
+              .files = config_.test_crash_before_rename ? &recovery::AbortBeforeRenameFiles()
+                                                        : &recovery::PosixFiles(),
               .perms = DerivedPerms{0444, root_st.st_uid, root_st.st_gid, std::nullopt},
               .log = log_.get(),
           },

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "index/file_io.h"
 #include "index/unique_fd.h"
 #include "recovery/cache_format.h"
@@ -33,36 +36,47 @@ absl::Status Errno(std::string_view what, const std::string& path) {
   return absl::ErrnoToStatus(errno, absl::StrFormat("%s %s", what, path));
 }
 
-// mkdir -p with kCacheDirMode for each directory it creates.
-absl::Status MakeDirs(const std::string& dir) {
+// mkdir -p: opens the cache dir, creating it and its missing parents with
+// kCacheDirMode. Each directory made is made durable in its parent at once
+// (durable_files.h): otherwise a power cut could drop the dir, and with it a
+// first save that returned OK. Existing components are followed as open(2)
+// follows them (a symlinked ~/.cache is fine), and walked with O_PATH, so a
+// path through a directory we may search but not read works as mkdir -p did.
+absl::StatusOr<UniqueFd> OpenCacheDir(DurableFiles& files, const std::string& dir) {
+  constexpr int kWalk = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  constexpr int kRead = O_RDONLY | O_DIRECTORY | O_CLOEXEC;  // for fsync and readdir
   if (dir.empty()) return absl::InvalidArgumentError("empty cache dir");
-  for (size_t end = 1; end <= dir.size(); ++end) {
-    if (end != dir.size() && dir[end] != '/') continue;
-    const std::string prefix = dir.substr(0, end);
-    if (mkdir(prefix.c_str(), kCacheDirMode) == 0 || errno == EEXIST) continue;
-    return Errno("cannot create cache dir", prefix);
+  const bool absolute = dir[0] == '/';
+  const std::string start = absolute ? "/" : ".";
+  UniqueFd parent(open(start.c_str(), kWalk));
+  if (!parent.valid()) return Errno("cannot open cache dir", start);
+  std::string shown = absolute ? std::string() : start;  // the path so far, without a trailing '/'
+  for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+    const std::string name(part);
+    const std::string path = absl::StrCat(shown, "/", name);
+    UniqueFd next(openat(parent.get(), name.c_str(), kWalk));
+    if (!next.valid() && errno == ENOENT) {
+      const std::string parent_shown = shown.empty() ? "/" : shown;
+      UniqueFd readable(openat(parent.get(), ".", kRead));
+      if (!readable.valid()) return Errno("cannot open cache dir", parent_shown);
+      const Dir in{readable.get(), parent_shown};
+      absl::Status made = files.MakeDir(in, name, kCacheDirMode);
+      if (!made.ok() && !absl::IsAlreadyExists(made)) return made;  // exists: another writer made it
+      if (made.ok()) {
+        if (absl::Status s = files.SyncDir(in); !s.ok()) return s;
+      }
+      next = UniqueFd(openat(parent.get(), name.c_str(), kWalk));
+    }
+    if (!next.valid()) {
+      if (errno == ENOTDIR) return absl::FailedPreconditionError(absl::StrCat(path, " is not a directory"));
+      return Errno("cannot open cache dir", path);
+    }
+    parent = std::move(next);
+    shown = path;
   }
-  struct stat st;
-  if (stat(dir.c_str(), &st) != 0) return Errno("cannot stat cache dir", dir);
-  if (!S_ISDIR(st.st_mode)) return absl::FailedPreconditionError(absl::StrCat(dir, " is not a directory"));
-  return absl::OkStatus();
-}
-
-absl::Status FsyncDir(const std::string& dir) {
-  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return Errno("cannot open cache dir", dir);
-  if (fsync(fd.get()) != 0) return Errno("cannot fsync cache dir", dir);
-  return absl::OkStatus();
-}
-
-absl::Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("cannot write", path);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
+  UniqueFd opened(openat(parent.get(), ".", kRead));
+  if (!opened.valid()) return Errno("cannot open cache dir", dir);
+  return opened;
 }
 
 // Whether process PID is running. A killed daemon nobody has reaped yet (its
@@ -83,7 +97,7 @@ bool IsRunning(int pid) {
 // Removes temp files left by writers that died before their rename (a crash
 // between open and rename). Best effort: a live writer's file is left alone,
 // and no temp file is ever read, so a leftover only wastes space.
-void RemoveStaleTempFiles(const std::string& dir) {
+void RemoveStaleTempFiles(DurableFiles& files, const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return;
   absl::Cleanup close_dir = [d] { closedir(d); };
@@ -96,7 +110,7 @@ void RemoveStaleTempFiles(const std::string& dir) {
     const std::string_view digits = rest.substr(0, rest.find('.'));
     if (!absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &pid) || pid <= 0) continue;
     if (pid == getpid() || IsRunning(pid)) continue;
-    unlinkat(dirfd(d), e->d_name, 0);
+    (void)files.Unlink(Dir{dirfd(d), dir}, e->d_name);
   }
 }
 
@@ -106,34 +120,32 @@ std::atomic<uint64_t> temp_counter{0};
 
 std::string CacheFilePath(const std::string& dir) { return absl::StrFormat("%s/%s", dir, kCacheFileName); }
 
-absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
-                            const BeforeRenameHook& before_rename) {
-  if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
-  RemoveStaleTempFiles(dir);
+absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image, DurableFiles& files) {
+  absl::StatusOr<UniqueFd> dir_fd = OpenCacheDir(files, dir);
+  if (!dir_fd.ok()) return dir_fd.status();
+  const Dir d{dir_fd->get(), dir};
+  RemoveStaleTempFiles(files, dir);
   const std::string bytes = EncodeCache(image);
-  const std::string path = CacheFilePath(dir);
-  const std::string temp =
-      absl::StrFormat("%s%s%d.%d", path, kTempInfix, getpid(), temp_counter.fetch_add(1));
-
-  UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kCacheFileMode));
-  if (fd.get() < 0) return Errno("cannot create", temp);
-  // Until the rename, the temp file is ours to remove: on an error return
-  // and on an exception thrown by the hook alike.
-  absl::Cleanup remove_temp = [&temp] { unlink(temp.c_str()); };
-  if (absl::Status s = WriteAll(fd.get(), bytes, temp); !s.ok()) return s;
-  if (fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
-  if (fd.Close() != 0) return Errno("cannot close", temp);
-  if (before_rename) before_rename();
-  if (rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename into place", path);
+  const std::string temp = absl::StrFormat("%s%s%d.%d", kCacheFileName, kTempInfix, getpid(),
+                                           temp_counter.fetch_add(1));
+  // The order and its reasons: durable_files.h.
+  absl::StatusOr<std::unique_ptr<DurableFile>> out = files.Create(d, temp, kCacheFileMode);
+  if (!out.ok()) return out.status();
+  // Until the rename, the temp file is ours to remove on an error return.
+  absl::Cleanup remove_temp = [&] { (void)files.Unlink(d, temp); };
+  if (absl::Status s = (*out)->Append(bytes); !s.ok()) return s;
+  if (absl::Status s = (*out)->Sync(); !s.ok()) return s;
+  if (absl::Status s = (*out)->Close(); !s.ok()) return s;
+  if (absl::Status s = files.Rename(d, temp, d, kCacheFileName); !s.ok()) return s;
   std::move(remove_temp).Cancel();
   // The rename is durable only once the directory is.
-  return FsyncDir(dir);
+  return files.SyncDir(d);
 }
 
 absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_view expected_log_dir_id) {
   // A mount whose index never changes never saves: the load is where a
   // killed daemon's temp file is swept.
-  RemoveStaleTempFiles(dir);
+  RemoveStaleTempFiles(PosixFiles(), dir);
   const std::string path = CacheFilePath(dir);
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -162,14 +174,20 @@ absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_vie
   return image;
 }
 
-absl::Status QuarantineCacheFile(const std::string& dir) {
+absl::Status QuarantineCacheFile(const std::string& dir, DurableFiles& files) {
   const std::string path = CacheFilePath(dir);
-  const std::string bad = absl::StrFormat("%s%s", path, kBadSuffix);
-  if (rename(path.c_str(), bad.c_str()) != 0) {
+  UniqueFd dir_fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) {
     if (errno == ENOENT) return absl::NotFoundError(absl::StrCat("no cache file ", path));
-    return Errno("cannot move aside", path);
+    return Errno("cannot open cache dir", dir);
   }
-  return FsyncDir(dir);
+  const Dir d{dir_fd.get(), dir};
+  const std::string bad = absl::StrFormat("%s%s", kCacheFileName, kBadSuffix);
+  if (absl::Status s = files.Rename(d, kCacheFileName, d, bad); !s.ok()) {
+    if (absl::IsNotFound(s)) return absl::NotFoundError(absl::StrCat("no cache file ", path));
+    return s;
+  }
+  return files.SyncDir(d);
 }
 
 }  // namespace logdex::recovery

@@ -7,13 +7,13 @@
 #ifndef LOGDEX_RECOVERY_CACHE_FILE_H_
 #define LOGDEX_RECOVERY_CACHE_FILE_H_
 
-#include <functional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "recovery/cache_image.h"
+#include "recovery/durable_files.h"
 
 namespace logdex::recovery {
 
@@ -27,14 +27,13 @@ std::string EncodeCache(const CacheImage& image);
 //   kInvalidArgument    a cache of another log dir (expected_log_dir_id)
 absl::StatusOr<CacheImage> DecodeCache(std::string_view bytes, std::string_view expected_log_dir_id);
 
-// Test seam: called between writing+fsyncing the temp file and renaming it
-// into place. A crash-injection test makes it abort().
-using BeforeRenameHook = std::function<void()>;
-
-// Atomically replaces DIR/index.cache (creating DIR with parents, mode 0700,
-// if needed).
+// Atomically and durably replaces DIR/index.cache (creating DIR with
+// parents, mode 0700, if needed), every change through `files` (the order
+// and why: durable_files.h). Through a kill or a power cut at any moment,
+// index.cache is the old cache or the new one, whole; once this returns OK,
+// the new one survives a power cut.
 absl::Status WriteCacheFile(const std::string& dir, const CacheImage& image,
-                            const BeforeRenameHook& before_rename = nullptr);
+                            DurableFiles& files = PosixFiles());
 
 // Reads DIR/index.cache. kNotFound if there is none; otherwise as DecodeCache,
 // plus read errors. Like WriteCacheFile, first removes the temp files of
@@ -44,7 +43,7 @@ absl::StatusOr<CacheImage> ReadCacheFile(const std::string& dir, std::string_vie
 
 // Moves DIR/index.cache aside as DIR/index.cache.bad (replacing an older
 // .bad), so a damaged cache is kept for inspection and never reused.
-absl::Status QuarantineCacheFile(const std::string& dir);
+absl::Status QuarantineCacheFile(const std::string& dir, DurableFiles& files = PosixFiles());
 
 // Path of the cache file in DIR.
 std::string CacheFilePath(const std::string& dir);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -31,16 +32,6 @@ constexpr size_t kChunk = 1 << 20;
 // bytes) is not read into memory: the store fails with a message saying to
 // move the file aside. Memory stays bounded by this plus one store's rows.
 constexpr uint64_t kMaxIndexBytes = uint64_t{1} << 30;
-
-absl::Status WriteAll(int fd, std::string_view bytes, std::string_view path) {
-  while (!bytes.empty()) {
-    const ssize_t n = write(fd, bytes.data(), std::min(bytes.size(), kChunk));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return PiFileError(n < 0 ? errno : EIO, "cannot write", path);
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return absl::OkStatus();
-}
 
 // The whole file, unless it is larger than kMaxIndexBytes.
 absl::StatusOr<std::string> ReadAll(int fd, std::string_view path) {
@@ -82,9 +73,25 @@ absl::Status CompareFile(int fd, std::string_view expected, std::string_view pat
 }
 
 // Unlinks `name` in dir; a missing file is fine.
-absl::Status RemoveIfThere(int dir, const char* name, std::string_view path) {
-  if (unlinkat(dir, name, 0) != 0 && errno != ENOENT) return PiFileError(errno, "cannot remove", path);
-  return absl::OkStatus();
+absl::Status RemoveIfThere(DurableFiles& files, Dir dir, const char* name) {
+  absl::Status s = files.Unlink(dir, name);
+  return absl::IsNotFound(s) ? absl::OkStatus() : s;
+}
+
+// Opens directory `name` of the store, first making it (kPiDirMode, made
+// durable in the store) if missing.
+absl::StatusOr<UniqueFd> OpenOrMakeDir(DurableFiles& files, int store_fd, const char* name) {
+  absl::StatusOr<UniqueFd> dir = OpenPiDir(store_fd, name, /*create=*/false);
+  if (!dir.ok() || dir->valid()) return dir;
+  const Dir store{store_fd, ""};
+  absl::Status made = files.MakeDir(store, name, kPiDirMode);
+  if (!made.ok() && !absl::IsAlreadyExists(made)) return made;
+  if (made.ok()) {
+    if (absl::Status s = files.SyncDir(store); !s.ok()) return s;
+  }
+  dir = OpenPiDir(store_fd, name, /*create=*/false);
+  if (dir.ok() && !dir->valid()) return PiFileError(ENOENT, "cannot open directory", name);
+  return dir;
 }
 
 // Our own temp files left by a run that was killed. Only unlinks what is
@@ -173,33 +180,28 @@ absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
 }
 
 absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const RebuildStepHook& after_step,
-                            PiReplaceProgress* progress) {
+                            PiReplaceProgress* progress, DurableFiles& files) {
   *progress = PiReplaceProgress();
-  absl::StatusOr<UniqueFd> index_dir = OpenPiDir(store_dir_fd, pf::kIndexDir.data(), /*create=*/true);
+  absl::StatusOr<UniqueFd> index_dir = OpenOrMakeDir(files, store_dir_fd, pf::kIndexDir.data());
   if (!index_dir.ok()) return index_dir.status();
-  absl::StatusOr<UniqueFd> tmp_dir = OpenPiDir(store_dir_fd, kPiTmpDir, /*create=*/true);
+  absl::StatusOr<UniqueFd> tmp_dir = OpenOrMakeDir(files, store_dir_fd, kPiTmpDir);
   if (!tmp_dir.ok()) return tmp_dir.status();
-  const int index_fd = index_dir->get(), tmp_fd = tmp_dir->get();
+  const Dir idx{index_dir->get(), pf::kIndexDir}, tmp{tmp_dir->get(), kPiTmpDir};
   const std::string shadow = index::JoinRelPath(kPiTmpDir, kRebuildShadowFile);
-  const std::string backup_temp = index::JoinRelPath(kPiTmpDir, kRebuildBackupTemp);
-  const std::string live(pf::kOffsetsPath);
-  const std::string backup = index::JoinRelPath(pf::kIndexDir, kPiBackupFile);
 
   // 3. The shadow: a fresh inode (a leftover may have any mode), 0600.
-  if (absl::Status s = RemoveIfThere(tmp_fd, kRebuildShadowFile, shadow); !s.ok()) return s;
-  UniqueFd out(
-      openat(tmp_fd, kRebuildShadowFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, kPiFileMode));
-  if (!out.valid()) return PiFileError(errno, "cannot create", shadow);
+  if (absl::Status s = RemoveIfThere(files, tmp, kRebuildShadowFile); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<DurableFile>> out = files.Create(tmp, kRebuildShadowFile, kPiFileMode);
+  if (!out.ok()) return out.status();
   // Until the rename the shadow is ours to remove, on every error return.
-  absl::Cleanup remove_shadow = [tmp_fd] { unlinkat(tmp_fd, kRebuildShadowFile, 0); };
-  if (fchmod(out.get(), kPiFileMode) != 0) return PiFileError(errno, "cannot chmod", shadow);
-  if (absl::Status s = WriteAll(out.get(), derived, shadow); !s.ok()) return s;
-  if (fsync(out.get()) != 0) return PiFileError(errno, "cannot fsync", shadow);
-  if (out.Close() != 0) return PiFileError(errno, "cannot close", shadow);
+  absl::Cleanup remove_shadow = [&] { (void)files.Unlink(tmp, kRebuildShadowFile); };
+  if (absl::Status s = (*out)->Append(derived); !s.ok()) return s;
+  if (absl::Status s = (*out)->Sync(); !s.ok()) return s;
+  if (absl::Status s = (*out)->Close(); !s.ok()) return s;
   Step(after_step, RebuildStep::kShadowWritten);
 
   // 4. Re-read by name: what a reader of the renamed file would get.
-  UniqueFd in(openat(tmp_fd, kRebuildShadowFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd in(openat(tmp.fd, kRebuildShadowFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!in.valid()) return PiFileError(errno, "cannot reopen", shadow);
   if (absl::Status s = CompareFile(in.get(), derived, shadow); !s.ok()) return s;
   if (absl::Status s = CheckPiRowCrcs(store_dir_fd, derived); !s.ok()) {
@@ -208,34 +210,33 @@ absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const Re
   Step(after_step, RebuildStep::kShadowVerified);
 
   // 5. The backup: a second name for the live file, renamed over the old
-  // .bak, so .bak is at every moment one whole older index.
-  if (absl::Status s = RemoveIfThere(tmp_fd, kRebuildBackupTemp, backup_temp); !s.ok()) return s;
-  if (linkat(index_fd, pf::kOffsetsFile.data(), tmp_fd, kRebuildBackupTemp, 0) == 0) {
-    if (renameat(tmp_fd, kRebuildBackupTemp, index_fd, kPiBackupFile) != 0) {
-      const int err = errno;
-      unlinkat(tmp_fd, kRebuildBackupTemp, 0);
-      return PiFileError(err, "cannot rename into place", backup);
+  // .bak, so .bak is at every moment one whole older index; made durable
+  // before the switch, so a power cut cannot leave the new index with no
+  // backup of the one it replaced.
+  if (absl::Status s = RemoveIfThere(files, tmp, kRebuildBackupTemp); !s.ok()) return s;
+  if (absl::Status linked = files.Link(idx, pf::kOffsetsFile, tmp, kRebuildBackupTemp); linked.ok()) {
+    if (absl::Status s = files.Rename(tmp, kRebuildBackupTemp, idx, kPiBackupFile); !s.ok()) {
+      (void)files.Unlink(tmp, kRebuildBackupTemp);
+      return s;
     }
     // When .bak already was the live file (a run killed between steps 5 and
     // 6), rename(2) leaves both names: drop ours.
-    unlinkat(tmp_fd, kRebuildBackupTemp, 0);
-    if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", pf::kIndexDir);
+    (void)RemoveIfThere(files, tmp, kRebuildBackupTemp);
+    if (absl::Status s = files.SyncDir(idx); !s.ok()) return s;
     progress->backed_up = true;
-  } else if (errno != ENOENT) {
-    return PiFileError(errno, "cannot link", absl::StrCat(live, " as ", backup_temp));
+  } else if (!absl::IsNotFound(linked)) {
+    return linked;
   }
   Step(after_step, RebuildStep::kBackupKept);
 
   // 6. The switch: atomic; readers see the old file or the new one.
-  if (renameat(tmp_fd, kRebuildShadowFile, index_fd, pf::kOffsetsFile.data()) != 0) {
-    return PiFileError(errno, "cannot rename into place", live);
-  }
+  if (absl::Status s = files.Rename(tmp, kRebuildShadowFile, idx, pf::kOffsetsFile); !s.ok()) return s;
   std::move(remove_shadow).Cancel();
   progress->installed = true;
   Step(after_step, RebuildStep::kRenamed);
 
   // 7. The rename is durable only once the directory is.
-  if (fsync(index_fd) != 0) return PiFileError(errno, "cannot fsync", pf::kIndexDir);
+  if (absl::Status s = files.SyncDir(idx); !s.ok()) return s;
   Step(after_step, RebuildStep::kDirSynced);
   return absl::OkStatus();
 }
@@ -289,7 +290,8 @@ PiStoreReport RebuildPiStore(int root_fd, std::string_view rel, const PiRebuildO
     if (created) break;
   }
   PiReplaceProgress progress;
-  const absl::Status replaced = ReplacePiIndex(store->get(), derived, options.after_step, &progress);
+  DurableFiles& files = options.files != nullptr ? *options.files : PosixFiles();
+  const absl::Status replaced = ReplacePiIndex(store->get(), derived, options.after_step, &progress, files);
   r.backed_up = progress.backed_up;
   r.installed = progress.installed;
   if (!replaced.ok()) return fail(replaced);

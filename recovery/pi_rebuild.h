@@ -55,6 +55,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "index/pi_offsets.h"
+#include "recovery/durable_files.h"
 #include "recovery/pi_drift.h"
 #include "recovery/pi_row_crcs.h"
 #include "recovery/pi_store_files.h"
@@ -88,6 +89,7 @@ struct PiRebuildOptions {
   bool dry_run = false;
   PiDeriver derive;  // empty: index::DerivePiOffsets
   RebuildStepHook after_step;
+  DurableFiles* files = nullptr;  // every change goes through it; null: PosixFiles()
 };
 
 enum class PiStoreResult {
@@ -142,10 +144,14 @@ struct PiReplaceProgress {
 };
 
 // Steps 3-7: replaces index/offsets.jsonl with `derived` (creating index/
-// and tmp/ 0700 if missing). On an error, nothing after the failing step is
-// done; *progress says what was.
+// and tmp/ 0700 if missing, each made durable in the store), every change
+// through `files` (durable_files.h says what each call promises). On an
+// error, nothing after the failing step is done; *progress says what was.
+// Through a kill or a power cut at any moment, offsets.jsonl is the old file
+// or the new one, whole, and .bak absent, an older .bak or the old file;
+// once this returns OK, the new file and its .bak survive a power cut.
 absl::Status ReplacePiIndex(int store_dir_fd, std::string_view derived, const RebuildStepHook& after_step,
-                            PiReplaceProgress* progress);
+                            PiReplaceProgress* progress, DurableFiles& files = PosixFiles());
 
 // Half of step 4 is CheckPiRowCrcs (pi_row_crcs.h).
 

@@ -172,8 +172,8 @@ CacheImage ImageOf(const index::LiveIndex& live) {
 }
 
 absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
-                       const BeforeRenameHook& before_rename) {
-  return WriteCacheFile(cache_dir, ImageOf(live), before_rename);
+                       DurableFiles& files) {
+  return WriteCacheFile(cache_dir, ImageOf(live), files);
 }
 
 }  // namespace logdex::recovery

@@ -62,9 +62,9 @@ absl::StatusOr<StartReport> OpenIndex(index::LiveIndex& live, const std::string&
 // What SaveIndex writes for `live`: a snapshot of it as a cache image.
 CacheImage ImageOf(const index::LiveIndex& live);
 
-// Saves `live` to cache_dir atomically.
+// Saves `live` to cache_dir atomically and durably (WriteCacheFile).
 absl::Status SaveIndex(const index::LiveIndex& live, const std::string& cache_dir,
-                       const BeforeRenameHook& before_rename = nullptr);
+                       DurableFiles& files = PosixFiles());
 
 }  // namespace logdex::recovery
 

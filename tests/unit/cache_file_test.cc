@@ -11,12 +11,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -232,8 +232,29 @@ class CacheFileTest : public ::testing::Test {
   testing::TempDir tmp_;
 };
 
-struct CrashBeforeRename : std::runtime_error {
-  CrashBeforeRename() : std::runtime_error("simulated crash") {}
+// The real files, except that each Rename first calls on_rename, and fails
+// (without renaming) if that returns an error.
+class RenameSpy final : public DurableFiles {
+ public:
+  explicit RenameSpy(std::function<absl::Status()> on_rename) : on_rename_(std::move(on_rename)) {}
+  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name, unsigned mode) override {
+    return PosixFiles().Create(dir, name, mode);
+  }
+  absl::Status MakeDir(Dir parent, std::string_view name, unsigned mode) override {
+    return PosixFiles().MakeDir(parent, name, mode);
+  }
+  absl::Status Rename(Dir from, std::string_view a, Dir to, std::string_view b) override {
+    if (absl::Status s = on_rename_(); !s.ok()) return s;
+    return PosixFiles().Rename(from, a, to, b);
+  }
+  absl::Status Link(Dir from, std::string_view a, Dir to, std::string_view b) override {
+    return PosixFiles().Link(from, a, to, b);
+  }
+  absl::Status Unlink(Dir dir, std::string_view name) override { return PosixFiles().Unlink(dir, name); }
+  absl::Status SyncDir(Dir dir) override { return PosixFiles().SyncDir(dir); }
+
+ private:
+  std::function<absl::Status()> on_rename_;
 };
 
 // ---- Round trips -----------------------------------------------------------
@@ -614,25 +635,27 @@ TEST_F(CacheFileTest, SavingAgainReplacesTheImageAndLeavesNoTempFile) {
   EXPECT_EQ(Names(), std::set<std::string>{"index.cache"});
 }
 
-TEST_F(CacheFileTest, ACrashBeforeTheRenameLeavesTheOldCache) {
+TEST_F(CacheFileTest, AFailedRenameLeavesTheOldCacheAndNoTempFile) {
   const CacheImage old_image = TinyImage();
   Save(old_image);
-  EXPECT_THROW(WriteCacheFile(dir(), SampleImage(), [] { throw CrashBeforeRename(); }).IgnoreError(),
-               CrashBeforeRename);
+  RenameSpy failing([] { return absl::UnavailableError("simulated failure"); });
+  EXPECT_EQ(WriteCacheFile(dir(), SampleImage(), failing).code(), StatusCode::kUnavailable);
   absl::StatusOr<CacheImage> loaded = Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ExpectSameImage(old_image, *loaded);
   EXPECT_EQ(Names(), std::set<std::string>{"index.cache"});
 }
 
-TEST_F(CacheFileTest, TheHookRunsAfterTheNewBytesAreWrittenAndBeforeTheRename) {
+TEST_F(CacheFileTest, TheRenameComesAfterTheNewBytesAreWrittenToATempFile) {
   Save(TinyImage());
   const std::string old_bytes = Bytes();
   std::vector<std::string> seen;
-  ASSERT_TRUE(WriteCacheFile(dir(), SampleImage(), [&] {
-                for (const std::string& name : Names()) seen.push_back(name);
-                EXPECT_EQ(Bytes(), old_bytes);
-              }).ok());
+  RenameSpy spy([&] {
+    for (const std::string& name : Names()) seen.push_back(name);
+    EXPECT_EQ(Bytes(), old_bytes);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(WriteCacheFile(dir(), SampleImage(), spy).ok());
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0], "index.cache");
   EXPECT_EQ(seen[1].rfind("index.cache.tmp.", 0), 0u) << seen[1];

@@ -21,8 +21,11 @@ namespace logdex::testing {
 
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "logdex-unit-XXXXXX").string();
+  TempDir() : TempDir(std::filesystem::temp_directory_path().string()) {}
+  // In `parent` (e.g. a tmpfs, for tests that do many metadata operations
+  // and need no real durability).
+  explicit TempDir(const std::string& parent) {
+    std::string tmpl = (std::filesystem::path(parent) / "logdex-unit-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
     path_ = tmpl;
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fault_injection_files.h"
 #include "gtest/gtest.h"
 #include "index_text.h"
 #include "temp_dir.h"
@@ -193,9 +194,11 @@ TEST_F(WarmStartTest, ACrashBeforeTheRenameLeavesTheOldCache) {
   }();
   Append("a.jsonl", "{\"type\":\"a2\"}\n");
   live_->Refresh();
-  struct Crash {};
-  EXPECT_THROW(
-      (void)SaveIndex(*live_, cache_.path(), [] { throw Crash(); }), Crash);
+  // Killed inside the rename (step 4: create, append, fsync, close, rename).
+  testing::FaultInjectionFiles files(cache_.path(), {testing::FaultKind::kKillMid, 4});
+  EXPECT_FALSE(SaveIndex(*live_, cache_.path(), files).ok());
+  ASSERT_TRUE(files.dead());
+  EXPECT_NE(files.steps()[4].find("rename"), std::string::npos) << files.steps()[4];
   std::ifstream f(CacheFile(), std::ios::binary);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(f), {}), old_bytes);
   const StartReport r = Open();  // the old cache, plus the append re-derived
