@@ -13,8 +13,8 @@ constexpr std::array<std::string_view, 13> kKeyOrder = {
     "file",      "byteOffset", "byteLength",    "crc32c",    "source",    "state",   "error",
     "entryType", "entryId",    "parentEntryId", "sessionId", "timestamp", "entrySeq"};
 
-// `row` with every \udxxx escape (a lone surrogate: SPEC §3 writes paired ones as UTF-8)
-// replaced by \ufffd, escape-aware, so simdjson can read the rest of it.
+// `row` with every \ud800-\udfff escape (a lone surrogate, high or low: SPEC §3 writes paired
+// ones as UTF-8) replaced by \ufffd, escape-aware, so simdjson can read the rest of it.
 std::string WithoutLoneSurrogates(std::string_view row) {
   std::string out(row);
   bool in_string = false;
@@ -28,7 +28,7 @@ std::string WithoutLoneSurrogates(std::string_view row) {
       in_string = false;
     } else if (c == '\\' && i + 1 < out.size()) {
       if (out[i + 1] == 'u' && i + 5 < out.size() && out[i + 2] == 'd' &&
-          std::string_view("89ab").find(out[i + 3]) != std::string_view::npos) {
+          std::string_view("89abcdef").find(out[i + 3]) != std::string_view::npos) {
         out.replace(i + 2, 4, "fffd");
         i += 5;
       } else {

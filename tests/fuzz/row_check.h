@@ -27,7 +27,8 @@ struct ParsedRow {
 // exactly one '\n', keys a subsequence of SPEC §3's order, each of the right type, crc32c eight
 // uppercase hex digits, state active or corrupt, a corrupt row carrying only `error` (one of
 // SPEC §3's) among the optional keys, an active one no `error`. Aborts on any violation.
-// Lone surrogates, which the row writes as \udxxx and simdjson refuses, are read as U+FFFD.
+// Lone surrogates (high or low), which the row writes as \udxxx and simdjson refuses, are read
+// as U+FFFD.
 ParsedRow CheckRow(std::string_view row);
 
 }  // namespace logdex::fuzz
