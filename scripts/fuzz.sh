@@ -30,8 +30,14 @@ else
   for d in "$repo"/tests/fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/logdex-fuzz.XXXXXX")
+# The corpus copies, logs and the targets' scratch files (tmpfs when there is one), all removed
+# at the end, even when a target crashed.
+shm=/dev/shm
+[[ -d $shm && -w $shm ]] || shm=${TMPDIR:-/tmp}
+work=$(mktemp -d "$shm/logdex-fuzz.XXXXXX")
 [[ ${FUZZ_KEEP:-0} = 1 ]] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/scratch"
+export LOGDEX_FUZZ_SCRATCH="$work/scratch"
 
 # Inputs that failed are kept here, outside the temp dir, for CI to keep as artifacts.
 failures="$(cd "$build" && pwd)/fuzz-failures"

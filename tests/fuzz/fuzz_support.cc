@@ -44,7 +44,10 @@ int MemFdWith(std::string_view bytes) {
 namespace {
 
 std::string MakeScratchDir() {
-  std::string base = "/dev/shm";
+  // scripts/fuzz.sh names a dir of its own, which it removes even after a crash (which skips
+  // the atexit removal below).
+  const char* given = std::getenv("LOGDEX_FUZZ_SCRATCH");
+  std::string base = given != nullptr && *given != '\0' ? given : "/dev/shm";
   if (access(base.c_str(), W_OK) != 0) {
     const char* tmp = std::getenv("TMPDIR");
     base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";

@@ -27,8 +27,8 @@ uint32_t ReferenceCrc32c(std::string_view bytes);
 // failure.
 int MemFdWith(std::string_view bytes);
 
-// A per-process scratch directory on tmpfs (/dev/shm, else $TMPDIR or /tmp), created on first
-// use and removed at exit; targets that need a directory tree reuse it for every input.
+// A per-process scratch directory on tmpfs (in $LOGDEX_FUZZ_SCRATCH if set, else /dev/shm, else
+// $TMPDIR or /tmp), created on first use and removed at exit; targets that need a directory tree reuse it for every input.
 const std::string& ScratchDir();
 
 // Removes everything inside `dir` (not dir itself).
