@@ -38,22 +38,22 @@ bool WriteAll(int fd, std::string_view bytes) {
 class Output {
  public:
   explicit Output(int fd) : fd_(fd) {}
-  void Write(std::string_view bytes) {
+  void Write(std::string_view bytes) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     if (error_ == 0 && !WriteAll(fd_, bytes)) error_ = errno;
   }
-  int error() {
+  int error() ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     return error_;
   }
-  std::string TakeBuffer() {
+  std::string TakeBuffer() ABSL_LOCKS_EXCLUDED(pool_mu_) {
     absl::MutexLock lock(&pool_mu_);
     if (pool_.empty()) return std::string();
     std::string b = std::move(pool_.back());
     pool_.pop_back();
     return b;
   }
-  void GiveBack(std::string b) {
+  void GiveBack(std::string b) ABSL_LOCKS_EXCLUDED(pool_mu_) {
     // A buffer grown for one huge file is not kept for the rest.
     if (b.capacity() > kKeepBufferBytes) return;
     b.clear();

@@ -227,7 +227,8 @@ absl::Status LiveIndex::Build() {
         return std::make_unique<EncodedRows>(static_cast<uint32_t>(i),
                                              std::string(store.file_literal(i)));
       },
-      [&](size_t i, FileScanResult r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      // consume runs on this thread, which holds mu_ (parallel_scan.h).
+      [&](size_t i, FileScanResult r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         files_done_.fetch_add(1);
         // A NAME.lz4 counts its compressed bytes, as bytes_total does (its
         // decompressed size is not known before it is read).

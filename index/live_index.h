@@ -135,7 +135,7 @@ class LiveIndex {
 
   // Starts watching the tree. Without a watcher (it failed, or this was never
   // called) every Refresh() rescans the whole tree by stat.
-  absl::Status StartWatching();
+  absl::Status StartWatching() ABSL_LOCKS_EXCLUDED(refresh_mu_);
 
   // The listener told about every update from now on (null: none). Set it
   // before the first Build or Restore; it must outlive this index.
@@ -148,35 +148,36 @@ class LiveIndex {
   void SetProblemSink(ProblemSink* sink);
 
   // Replaces everything with a fresh canonical build.
-  absl::Status Build();
+  absl::Status Build() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Replaces everything with saved state, then brings it up to date by stat
   // (files marked suspect are rescanned). `files` in store-id order.
-  IndexUpdate Restore(IndexSnapshot saved);
+  IndexUpdate Restore(IndexSnapshot saved) ABSL_LOCKS_EXCLUDED(mu_);
   // The same, with `walked` a walk of the whole tree (ListLogFiles(log_dir,
   // "")) made after StartWatching, so that whatever changed since it is in
   // the watcher's queue for the next Refresh. Lets a caller walk the tree
   // while it loads and checks the cache.
-  IndexUpdate Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked);
+  IndexUpdate Restore(IndexSnapshot saved, absl::StatusOr<LogTree> walked)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Applies every change since the last call. Cheap when nothing changed.
-  IndexUpdate Refresh();
+  IndexUpdate Refresh() ABSL_LOCKS_EXCLUDED(refresh_mu_, mu_);
 
   // The current version: what index.ndjson is now. Never null (empty before
   // the first Build or Restore).
-  std::shared_ptr<const IndexVersion> Current() const;
+  std::shared_ptr<const IndexVersion> Current() const ABSL_LOCKS_EXCLUDED(mu_);
   // Of the current version.
-  uint64_t Size() const;
-  void Read(uint64_t offset, uint64_t length, std::string* out) const;
-  uint64_t RowCount() const;
-  uint64_t MemoryBytes() const;
+  uint64_t Size() const ABSL_LOCKS_EXCLUDED(mu_);
+  void Read(uint64_t offset, uint64_t length, std::string* out) const ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t RowCount() const ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t MemoryBytes() const ABSL_LOCKS_EXCLUDED(mu_);
   ResourceReport Resources() const;
 
-  BuildStats Stats() const;
+  BuildStats Stats() const ABSL_LOCKS_EXCLUDED(stats_mu_);
   // Log files read from damaged .lz4 files, in canonical order.
-  std::vector<Lz4DamagedFile> Lz4Damaged() const;
+  std::vector<Lz4DamagedFile> Lz4Damaged() const ABSL_LOCKS_EXCLUDED(mu_);
   BuildProgress Progress() const;
-  IndexSnapshot Snapshot() const;
+  IndexSnapshot Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);
   // Bumped by every change; a saver compares it with the last saved one.
   uint64_t Version() const { return version_.load(); }
   // Counts of regenerations and of files rescanned whole since start.
@@ -282,7 +283,7 @@ class LiveIndex {
   FrameReader reader_ ABSL_GUARDED_BY(mu_);
   std::string check_buf_ ABSL_GUARDED_BY(mu_);
 
-  mutable absl::Mutex stats_mu_;
+  mutable absl::Mutex stats_mu_ ABSL_ACQUIRED_AFTER(mu_);  // PublishStats holds mu_
   BuildStats stats_ ABSL_GUARDED_BY(stats_mu_);
 
   std::atomic<uint64_t> version_{0};

@@ -47,7 +47,7 @@ class Lz4Cache {
     uint64_t evictions = 0;
     uint64_t inserts = 0;  // blocks decoded and offered to the cache
   };
-  Stats GetStats() const;
+  Stats GetStats() const ABSL_LOCKS_EXCLUDED(mu_);
   size_t block_budget() const { return block_budget_; }
 
   // The map of the .lz4 file open as fd with this identity: kept, or built
@@ -56,11 +56,11 @@ class Lz4Cache {
     std::shared_ptr<const Lz4Map> map;
     uint64_t serial = 0;  // names its blocks in this cache
   };
-  Mapped MapOf(int fd, const Lz4Identity& identity);
+  Mapped MapOf(int fd, const Lz4Identity& identity) ABSL_LOCKS_EXCLUDED(mu_);
 
   using BlockPtr = std::shared_ptr<const Lz4Block>;
-  BlockPtr FindBlock(uint64_t serial, uint32_t block);
-  void PutBlock(uint64_t serial, uint32_t block, BlockPtr bytes);
+  BlockPtr FindBlock(uint64_t serial, uint32_t block) ABSL_LOCKS_EXCLUDED(mu_);
+  void PutBlock(uint64_t serial, uint32_t block, BlockPtr bytes) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct MapEntry {

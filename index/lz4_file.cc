@@ -53,6 +53,10 @@ ssize_t Lz4File::Pread(char* dst, size_t n, uint64_t offset) {
   uint32_t b = map.BlockAt(offset);
   while (done < n && offset + done < map.size()) {
     const Lz4Map::Block& blk = map.blocks()[b];
+    if (blk.dst_bytes == 0) {  // an empty block (valid LZ4): nothing to decode or copy
+      ++b;
+      continue;
+    }
     const Lz4Cache::BlockPtr bytes = GetBlock(b);
     if (bytes == nullptr || bytes->size() != blk.dst_bytes) {
       if (done > 0) break;  // what was read is right; the next call says EIO

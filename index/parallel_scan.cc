@@ -24,7 +24,7 @@ class Scanner {
       : root_fd_(root_fd), files_(files), options_(options), make_rows_(make_rows),
         slots_(files.size()) {}
 
-  void Worker() {
+  void Worker() ABSL_LOCKS_EXCLUDED(mu_) {
     FrameTools tools;
     FrameReader reader;
     for (;;) {
@@ -48,7 +48,8 @@ class Scanner {
     }
   }
 
-  void Consume(const std::function<void(size_t, FileScanResult)>& consume) {
+  void Consume(const std::function<void(size_t, FileScanResult)>& consume)
+      ABSL_LOCKS_EXCLUDED(mu_) {
     for (size_t i = 0; i < files_.size(); ++i) {
       FileScanResult result;
       {

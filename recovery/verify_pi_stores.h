@@ -54,7 +54,7 @@ class PiChecker {
   const std::vector<PiStoreCheck>& checks() const { return checks_; }
 
  private:
-  void Work();
+  void Work() ABSL_LOCKS_EXCLUDED(mu_);
 
   const int root_fd_;
   const std::vector<std::string>& stores_;
