@@ -25,6 +25,7 @@ TEST_DIR=$(mktemp -d "${LOGDEX_TEST_TMPROOT:-${TMPDIR:-/tmp}}/$TEST_NAME.XXXXXX"
 export XDG_CACHE_HOME="$TEST_DIR/.xdg-cache"
 export LC_ALL=C
 LIB_MOUNTS=()
+. "$(dirname "${BASH_SOURCE[0]}")/lib_sanitizer.sh"  # sanitizer reports fail the test
 
 readonly MOUNT_TIMEOUT=60   # seconds for `logdex mount` to return
 readonly READY_TIMEOUT=20   # seconds to wait for the mount to show in /proc/mounts
@@ -138,6 +139,7 @@ lib_cleanup() {
       rc=1
     fi
   done
+  sanitizer_check || rc=1
   for ((i = ${#LIB_AFTER_UNMOUNT[@]} - 1; i >= 0; i--)); do
     eval "${LIB_AFTER_UNMOUNT[i]}" || rc=1
   done
