@@ -93,6 +93,28 @@ Fn Real(std::string_view suffix) {
 #define LOGDEX_REAL(type, suffix)               \
   static const auto real = Real<type>(suffix)
 
+// Whether this thread is inside one of the wrappers below. The library calls
+// its own public members (AwaitWithTimeout calls AwaitWithDeadline,
+// LockWhenWithTimeout LockWhenWithDeadline, ...) through its PLT, so those
+// land here too: only the outermost call is annotated, a nested one goes
+// straight to the library. (Nothing else runs inside: a Condition never
+// takes a Mutex.)
+thread_local int wrapper_depth = 0;
+class Outermost {
+ public:
+  Outermost() : outermost_(wrapper_depth++ == 0) {}
+  ~Outermost() { --wrapper_depth; }
+  Outermost(const Outermost&) = delete;
+  Outermost& operator=(const Outermost&) = delete;
+  explicit operator bool() const { return outermost_; }
+
+ private:
+  const bool outermost_;
+};
+#define LOGDEX_NESTED_GOES_STRAIGHT(...) \
+  const Outermost outermost;             \
+  if (!outermost) return real(__VA_ARGS__)
+
 // Mutexes this thread holds in reader mode (taken through here): Await and
 // CondVar::Wait release and retake a mutex in the mode it is held in.
 thread_local std::vector<const void*> reader_held;
@@ -108,11 +130,7 @@ unsigned HeldMode(const void* mu) {
              : 0;
 }
 
-// Lock and unlock of `mu` as TSan sees them (flags: __tsan_mutex_read_lock).
-void Locked(void* mu, unsigned flags) {
-  __tsan_mutex_pre_lock(mu, flags);
-  __tsan_mutex_post_lock(mu, flags, 0);
-}
+// An unlock of `mu` as TSan sees it (flags: __tsan_mutex_read_lock).
 void Unlocked(void* mu, unsigned flags) {
   __tsan_mutex_pre_unlock(mu, flags);
   __tsan_mutex_post_unlock(mu, flags);
@@ -156,16 +174,19 @@ Mutex::~Mutex() {
 
 void Mutex::Lock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*), "5Mutex4LockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   AnnotatedLock(this, 0, [&] { return (real(this), 0); });
 }
 
 void Mutex::ReaderLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*), "5Mutex10ReaderLockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   AnnotatedLock(this, __tsan_mutex_read_lock, [&] { return (real(this), 0); });
 }
 
 void Mutex::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*), "5Mutex6UnlockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   __tsan_mutex_pre_unlock(this, 0);
   real(this);
   __tsan_mutex_post_unlock(this, 0);
@@ -173,6 +194,7 @@ void Mutex::Unlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void Mutex::ReaderUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*), "5Mutex12ReaderUnlockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   ReleasedAsReader(this);
   __tsan_mutex_pre_unlock(this, __tsan_mutex_read_lock);
   real(this);
@@ -181,6 +203,7 @@ void Mutex::ReaderUnlock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 bool Mutex::TryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*), "5Mutex7TryLockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_lock);
   const bool got = real(this);
   __tsan_mutex_post_lock(
@@ -190,6 +213,7 @@ bool Mutex::TryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 bool Mutex::ReaderTryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*), "5Mutex13ReaderTryLockEv");
+  LOGDEX_NESTED_GOES_STRAIGHT(this);
   __tsan_mutex_pre_lock(this, __tsan_mutex_try_read_lock);
   const bool got = real(this);
   __tsan_mutex_post_lock(
@@ -200,17 +224,20 @@ bool Mutex::ReaderTryLock() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 
 void Mutex::LockWhen(Cond cond) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*, Cond), "5Mutex8LockWhenERKNS0_9ConditionE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond);
   AnnotatedLock(this, 0, [&] { return (real(this, cond), 0); });
 }
 
 void Mutex::ReaderLockWhen(Cond cond) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(void (*)(Mutex*, Cond), "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond);
   AnnotatedLock(this, __tsan_mutex_read_lock, [&] { return (real(this, cond), 0); });
 }
 
 bool Mutex::LockWhenWithTimeout(Cond cond, Duration timeout) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Duration),
               "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, timeout);
   return AnnotatedLock(this, 0, [&] { return real(this, cond, timeout); });
 }
 
@@ -218,12 +245,14 @@ bool Mutex::ReaderLockWhenWithTimeout(Cond cond, Duration timeout)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Duration),
               "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, timeout);
   return AnnotatedLock(this, __tsan_mutex_read_lock, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::LockWhenWithDeadline(Cond cond, Time deadline) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Time),
               "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, deadline);
   return AnnotatedLock(this, 0, [&] { return real(this, cond, deadline); });
 }
 
@@ -231,40 +260,47 @@ bool Mutex::ReaderLockWhenWithDeadline(Cond cond, Time deadline)
     ABSL_NO_THREAD_SAFETY_ANALYSIS {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Time),
               "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, deadline);
   return AnnotatedLock(this, __tsan_mutex_read_lock, [&] { return real(this, cond, deadline); });
 }
 
 void Mutex::Await(Cond cond) {
   LOGDEX_REAL(void (*)(Mutex*, Cond), "5Mutex5AwaitERKNS0_9ConditionE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond);
   ReleaseAndRetake(this, [&] { return (real(this, cond), 0); });
 }
 
 bool Mutex::AwaitWithTimeout(Cond cond, Duration timeout) {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Duration),
               "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, timeout);
   return ReleaseAndRetake(this, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(Cond cond, Time deadline) {
   LOGDEX_REAL(bool (*)(Mutex*, Cond, Time),
               "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, cond, deadline);
   return ReleaseAndRetake(this, [&] { return real(this, cond, deadline); });
 }
 
 void CondVar::Wait(Mutex* mu) {
   LOGDEX_REAL(void (*)(CondVar*, Mutex*), "7CondVar4WaitEPNS0_5MutexE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, mu);
   ReleaseAndRetake(mu, [&] { return (real(this, mu), 0); });
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   LOGDEX_REAL(bool (*)(CondVar*, Mutex*, Duration),
               "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, mu, timeout);
   return ReleaseAndRetake(mu, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   LOGDEX_REAL(bool (*)(CondVar*, Mutex*, Time),
               "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  LOGDEX_NESTED_GOES_STRAIGHT(this, mu, deadline);
   return ReleaseAndRetake(mu, [&] { return real(this, mu, deadline); });
 }
 
