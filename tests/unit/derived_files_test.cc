@@ -289,21 +289,36 @@ TEST(DerivedFilesThreadsTest, LookupsRaceFreeWithGetattrsAndOpensOfTheSameName) 
   auto first = files.Lookup(kRootId, "", "index.ndjson");
   ASSERT_TRUE(first.has_value() && first->ok());
   const NodeId id = (*first)->ino;
-  constexpr int kRounds = 2000;
-  std::atomic<int> failures{0};
+  // Both threads run at once for at least kRounds each (a thread that ran
+  // its rounds alone, before the other started, would show no race). The
+  // counters are relaxed atomics: no happens-before edge of their own.
+  constexpr int kRounds = 20000;
+  std::atomic<int> started{0}, lookups_done{0}, reads_done{0}, failures{0};
+  auto start_together = [&started] {
+    started.fetch_add(1, std::memory_order_relaxed);
+    while (started.load(std::memory_order_relaxed) < 2) std::this_thread::yield();
+  };
+  auto both_done = [&] {
+    return lookups_done.load(std::memory_order_relaxed) >= kRounds &&
+           reads_done.load(std::memory_order_relaxed) >= kRounds;
+  };
   std::thread lookups([&] {
-    for (int i = 0; i < kRounds; ++i) {
+    start_together();
+    while (!both_done()) {
       auto e = files.Lookup(kRootId, "", "index.ndjson");
-      if (!e.has_value() || !e->ok() || (*e)->ino != id) ++failures;
+      if (!e.has_value() || !e->ok() || (*e)->ino != id) failures.fetch_add(1);
+      lookups_done.fetch_add(1, std::memory_order_relaxed);
     }
   });
   std::thread readers([&] {
-    for (int i = 0; i < kRounds; ++i) {
+    start_together();
+    while (!both_done()) {
       absl::StatusOr<struct stat> st = files.Getattr(id);
-      if (!st.ok() || st->st_size != 5) ++failures;
+      if (!st.ok() || st->st_size != 5) failures.fetch_add(1);
       absl::StatusOr<std::unique_ptr<FileHandle>> h = files.Open(id);
       std::string out;
-      if (!h.ok() || !(*h)->Read(0, 100, &out).ok() || out != "row1\n") ++failures;
+      if (!h.ok() || !(*h)->Read(0, 100, &out).ok() || out != "row1\n") failures.fetch_add(1);
+      reads_done.fetch_add(1, std::memory_order_relaxed);
     }
   });
   lookups.join();
