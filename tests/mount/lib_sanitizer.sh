@@ -72,7 +72,7 @@ sanitizer_reports() {
 sanitizer_check() {
   local rc=0 pids pid report
   if ! pids=$(sanitizer_wait_for_exit "$SANITIZER_EXIT_TIMEOUT"); then
-    echo "FAIL [$TEST_NAME]: logdex processes still running ${SANITIZER_EXIT_TIMEOUT}s after the test's unmounts, killed before any exit-time sanitizer check (leaks): $(echo $pids)" >&2
+    echo "FAIL [$TEST_NAME]: logdex processes still running ${SANITIZER_EXIT_TIMEOUT}s after the test's unmounts, killed before any exit-time sanitizer check (leaks): ${pids//$'\n'/ }" >&2
     for pid in $pids; do
       tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | sed "s/^/  $pid: /" >&2
       echo >&2

@@ -35,7 +35,7 @@ run_inner() {
   inner_rc=0
   env -u LOGDEX_TEST_TMPROOT TMPDIR="$TEST_DIR" timeout -k 10 240 \
     bash "$TEST_DIR/$1.sh" "$LOGDEX" >"$TEST_DIR/$1.out" 2>&1 || inner_rc=$?
-  [ "$inner_rc" -ne 124 ] && [ "$inner_rc" -ne 137 ] || fail "inner test $1 timed out"
+  if [ "$inner_rc" -eq 124 ] || [ "$inner_rc" -eq 137 ]; then fail "inner test $1 timed out"; fi
 }
 
 show() { sed 's/^/    | /' -- "$TEST_DIR/$1.out" >&2; }

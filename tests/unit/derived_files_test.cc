@@ -271,7 +271,7 @@ class FixedSource : public DerivedSource {
  public:
   FixedSource() { version_->Append("row1\n"); }
   absl::StatusOr<VersionPtr> Current(bool /*may_open*/) override { return VersionPtr(version_); }
-  DerivedPerms Permissions() override { return DerivedPerms{0444, 0, 0}; }
+  DerivedPerms Permissions() override { return DerivedPerms{0444, 0, 0, std::nullopt}; }
 
  private:
   const std::shared_ptr<TextVersion> version_ = std::make_shared<TextVersion>(1);
