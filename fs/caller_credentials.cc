@@ -1,12 +1,18 @@
 #include "fs/caller_credentials.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <string>
 
+#include "absl/strings/str_format.h"
 #include "fs/errno_status.h"
+#include "fs/unique_fd.h"
+#include "index/file_io.h"
 
 namespace logdex::fs {
 namespace {
@@ -43,7 +49,47 @@ void SetThreadFsgid(gid_t gid) { ::syscall(SYS_setfsgid, gid); }
 uid_t ThreadFsuid() { return static_cast<uid_t>(::syscall(SYS_setfsuid, static_cast<uid_t>(-1))); }
 gid_t ThreadFsgid() { return static_cast<gid_t>(::syscall(SYS_setfsgid, static_cast<gid_t>(-1))); }
 
+// The groups of process (thread) `pid` from its /proc status; no groups
+// when it cannot be read or parsed. A status is about 1.5 KiB; 65536 groups
+// (NGROUPS_MAX) take at most 720 KiB.
+std::vector<gid_t> ProcGroups(pid_t pid) {
+  constexpr uint64_t kMaxStatusBytes = uint64_t{1} << 20;
+  const std::string path = absl::StrFormat("/proc/%d/task/%d/status", pid, pid);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return {};
+  std::string status;
+  if (!index::ReadToEnd(fd.get(), &status, kMaxStatusBytes)) return {};
+  return GroupsFromProcStatus(status).value_or(std::vector<gid_t>{});
+}
+
 }  // namespace
+
+std::optional<std::vector<gid_t>> GroupsFromProcStatus(std::string_view status) {
+  constexpr std::string_view kKey = "Groups:";
+  size_t at = status.starts_with(kKey) ? 0 : status.find("\nGroups:");
+  if (at == std::string_view::npos) return std::nullopt;
+  if (at != 0) ++at;  // past the newline
+  std::string_view line = status.substr(at + kKey.size());
+  line = line.substr(0, line.find('\n'));
+  std::vector<gid_t> groups;
+  size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] == ' ' || line[i] == '\t') {
+      ++i;
+      continue;
+    }
+    uint64_t id = 0;
+    const size_t start = i;
+    while (i < line.size() && line[i] >= '0' && line[i] <= '9') {
+      id = id * 10 + static_cast<uint64_t>(line[i] - '0');
+      if (id >= UINT32_MAX) return std::nullopt;  // (gid_t)-1 is no group
+      ++i;
+    }
+    if (i == start) return std::nullopt;  // not a digit
+    groups.push_back(static_cast<gid_t>(id));
+  }
+  return groups;
+}
 
 bool DaemonCanSwitchCredentials() {
   if (::geteuid() != 0) return false;
@@ -65,16 +111,10 @@ Caller CallerOf(fuse_req_t req, bool can_switch) {
   }
   c.switch_to = true;
   c.set_groups = true;
-  // fuse_req_getgroups returns the count, which may exceed the buffer.
-  c.groups.resize(32);
-  int n = fuse_req_getgroups(req, static_cast<int>(c.groups.size()), c.groups.data());
-  if (n > static_cast<int>(c.groups.size())) {
-    c.groups.resize(static_cast<size_t>(n));
-    n = fuse_req_getgroups(req, n, c.groups.data());
-  }
-  // Unknown (the process is gone, or no /proc): no supplementary groups,
-  // which can only deny, never grant, more than the caller has.
-  c.groups.resize(n > 0 ? std::min(static_cast<size_t>(n), c.groups.size()) : 0);
+  // Unknown (the process is gone, or no /proc, or a malformed line): no
+  // supplementary groups, which can only deny, never grant, more than the
+  // caller has.
+  c.groups = ProcGroups(ctx->pid);
   return c;
 }
 

@@ -5,8 +5,8 @@
 // without this, what user 65534 creates would be owned by root and every
 // permission check would be root's. So around each syscall that creates,
 // changes or opens something in the log dir, the worker thread takes the
-// caller's fsuid, fsgid and supplementary groups (from fuse_req_ctx and
-// fuse_req_getgroups), and gives them back afterwards. Ownership of what is
+// caller's fsuid, fsgid and supplementary groups (from fuse_req_ctx and the
+// caller's /proc status), and gives them back afterwards. Ownership of what is
 // created, and every permission decision (mode bits, groups, sticky
 // directories, ACLs), are then the log dir's own file system's.
 //
@@ -28,6 +28,8 @@
 #include <fuse_lowlevel.h>
 #include <sys/types.h>
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -49,6 +51,14 @@ bool DaemonCanSwitchCredentials();
 
 // The caller of `req`. `can_switch`: DaemonCanSwitchCredentials() at start.
 Caller CallerOf(fuse_req_t req, bool can_switch);
+
+// The supplementary groups on the "Groups:" line of a /proc/PID/status text
+// (`status` is read by length: it needs no NUL). Nullopt when there is no
+// such line, or it holds anything but decimal ids below 2^32-1 separated by
+// blanks. (libfuse 3.14's fuse_req_getgroups, which this replaces, scans its
+// unterminated read buffer with strstr, past its end: AddressSanitizer
+// reports it on every request of a non-root caller.)
+std::optional<std::vector<gid_t>> GroupsFromProcStatus(std::string_view status);
 
 // The caller of one request, worked out on first use (reading the caller's
 // groups costs a read of /proc; requests that touch only virtual nodes never

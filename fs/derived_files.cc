@@ -117,19 +117,20 @@ NodeId DerivedFiles::Sync(File& file, const VersionPtr& version) {
   return id;
 }
 
-struct stat DerivedFiles::Attr(const File& file, NodeId id, const VersionPtr& version) const {
+struct stat DerivedFiles::Attr(const DerivedSpec& spec, const struct timespec& made, NodeId id,
+                               const VersionPtr& version) const {
   struct stat st;
   std::memset(&st, 0, sizeof(st));
-  const DerivedPerms perms = file.spec.source->Permissions();
+  const DerivedPerms perms = spec.source->Permissions();
   st.st_ino = static_cast<ino_t>(id);
   st.st_uid = perms.uid;
   st.st_gid = perms.gid;
   st.st_blksize = 4096;
-  if (file.spec.kind == DerivedSpec::Kind::kDirectory) {
+  if (spec.kind == DerivedSpec::Kind::kDirectory) {
     st.st_mode = S_IFDIR | (perms.mode & 07777);
     st.st_nlink = 2;
     st.st_size = 4096;
-    st.st_mtim = file.made;
+    st.st_mtim = made;
   } else {
     st.st_mode = S_IFREG | (perms.mode & 07777);
     st.st_nlink = 1;
@@ -139,7 +140,7 @@ struct stat DerivedFiles::Attr(const File& file, NodeId id, const VersionPtr& ve
       st.st_mtim.tv_sec = static_cast<time_t>(ns / 1000000000);
       st.st_mtim.tv_nsec = static_cast<long>(ns % 1000000000);
     } else {
-      st.st_mtim = file.made;
+      st.st_mtim = made;
     }
     if (perms.mtime) st.st_mtim = *perms.mtime;
   }
@@ -172,7 +173,7 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   e.ino = id;
   // With attr_timeout 0 the kernel never answers stat from these attributes,
   // so an unbound node's size 0 is never what a stat shows.
-  e.attr = Attr(*file, id, node.version);
+  e.attr = Attr(file->spec, file->made, id, node.version);
   const uint64_t size = static_cast<uint64_t>(e.attr.st_size);
   if (!node.kernel_has) {
     // This reply may make the kernel's inode, with i_size `size` and no
@@ -190,31 +191,37 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   return e;
 }
 
-absl::StatusOr<std::pair<VersionPtr, DerivedFiles::File*>> DerivedFiles::Refreshed(NodeId id) {
+absl::StatusOr<DerivedFiles::Snapshot> DerivedFiles::Refreshed(NodeId id) {
   DerivedSource* source = nullptr;
   {
     absl::MutexLock lock(&mu_);
     auto it = nodes_.find(id);
     if (it == nodes_.end()) return PosixError(ESTALE, absl::StrFormat("no derived node %d", id));
-    File* file = it->second.file;
-    if (file->current != id || file->spec.kind == DerivedSpec::Kind::kDirectory) {
-      return std::make_pair(it->second.version, file);  // older (final), or a directory
+    const File& file = *it->second.file;
+    if (file.current != id || file.spec.kind == DerivedSpec::Kind::kDirectory) {
+      return Snapshot{it->second.version, file.spec, file.made};  // older (final), or a directory
     }
-    source = file->spec.source;
+    source = file.spec.source;
   }
   absl::StatusOr<VersionPtr> version = source->Current(/*may_open=*/true);
   if (!version.ok()) return version.status();
   absl::MutexLock lock(&mu_);
   auto it = nodes_.find(id);
   if (it == nodes_.end()) return PosixError(ESTALE, absl::StrFormat("no derived node %d", id));
-  Sync(*it->second.file, *version);  // binds `id` if it was not yet
-  return std::make_pair(it->second.version, it->second.file);
+  // What `id` shows: its version, or the one Sync binds it to. Sync may add
+  // a node for a newer version, which can move this one in nodes_ or erase
+  // it: nothing of it is read after.
+  const Node& node = it->second;
+  File& file = *node.file;
+  const VersionPtr shown = node.version != nullptr ? node.version : *version;
+  Sync(file, *version);
+  return Snapshot{shown, file.spec, file.made};
 }
 
 absl::StatusOr<struct stat> DerivedFiles::Getattr(NodeId id) {
-  absl::StatusOr<std::pair<VersionPtr, File*>> r = Refreshed(id);
+  absl::StatusOr<Snapshot> r = Refreshed(id);
   if (!r.ok()) return r.status();
-  return Attr(*r->second, id, r->first);
+  return Attr(r->spec, r->made, id, r->version);
 }
 
 absl::StatusOr<struct stat> DerivedFiles::AttrsAfterChange(NodeId id) {
@@ -230,11 +237,11 @@ absl::StatusOr<struct stat> DerivedFiles::AttrsAfterChange(NodeId id) {
 }
 
 absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
-  absl::StatusOr<std::pair<VersionPtr, File*>> r = Refreshed(id);
+  absl::StatusOr<Snapshot> r = Refreshed(id);
   if (!r.ok()) return r.status();
-  if (r->second->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
-  if (r->first == nullptr) return PosixError(EIO, "derived file has no version");
-  return std::unique_ptr<FileHandle>(new Handle(r->first, r->second->spec.source));
+  if (r->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
+  if (r->version == nullptr) return PosixError(EIO, "derived file has no version");
+  return std::unique_ptr<FileHandle>(new Handle(r->version, r->spec.source));
 }
 
 void DerivedFiles::Forget(NodeId id, uint64_t nlookup) {

@@ -239,10 +239,19 @@ class DerivedFiles {
   // binds an unbound current node, or creates a node for a newer version;
   // returns the current node id.
   NodeId Sync(File& file, const VersionPtr& version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What a node's file is, copied under mu_: all Getattr and Open use once
+  // the lock is released (a lookup of the same name rewrites the file's spec
+  // meanwhile).
+  struct Snapshot {
+    VersionPtr version;  // the node's (null if not bound)
+    DerivedSpec spec;
+    struct timespec made = {};
+  };
   // Brings node `id`'s file up to date if `id` is its current node; returns
-  // the node's version (null if not bound) and its file.
-  absl::StatusOr<std::pair<VersionPtr, File*>> Refreshed(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
-  struct stat Attr(const File& file, NodeId id, const VersionPtr& version) const;
+  // the node's version and its file's spec.
+  absl::StatusOr<Snapshot> Refreshed(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
+  struct stat Attr(const DerivedSpec& spec, const struct timespec& made, NodeId id,
+                   const VersionPtr& version) const;
 
   KernelNotifier* const notifier_;
   mutable absl::Mutex mu_;

@@ -25,6 +25,7 @@
 #include "fs/logdex_fs.h"
 #include "fs/ops.h"
 #include "fs/progress_line.h"
+#include "fs/sanitizer_report.h"
 
 namespace logdex::fs {
 namespace {
@@ -125,6 +126,7 @@ int RunMount(MountConfig config) {
     std::fprintf(stderr, "logdex mount: cannot daemonize\n");
     return 1;
   }
+  OpenSanitizerReportNow();  // a new pid: its report file, while descriptors are plenty
   (*fs)->log().Log(DaemonLog::Level::kInfo,
                    absl::StrFormat("mounted %s at %s", config.log_dir, config.mountpoint));
   // Threads start only now: they would not survive fuse_daemonize's fork.

@@ -25,6 +25,7 @@ TEST_DIR=$(mktemp -d "${LOGDEX_TEST_TMPROOT:-${TMPDIR:-/tmp}}/$TEST_NAME.XXXXXX"
 export XDG_CACHE_HOME="$TEST_DIR/.xdg-cache"
 export LC_ALL=C
 LIB_MOUNTS=()
+. "$(dirname "${BASH_SOURCE[0]}")/lib_sanitizer.sh"  # sanitizer reports fail the test
 
 readonly MOUNT_TIMEOUT=60   # seconds for `logdex mount` to return
 readonly READY_TIMEOUT=20   # seconds to wait for the mount to show in /proc/mounts
@@ -141,6 +142,8 @@ lib_cleanup() {
       rc=1
     fi
   done
+  # Waits (bounded) for the test's logdex processes to exit; a sanitizer report fails the test.
+  sanitizer_check || rc=1
   # Every daemon has exited: the log dirs must hold what they held at their first mount, but for
   # the declared changes (lib_digest.sh; before the after_unmount teardown, which is the test's).
   lib_digest_check || rc=1

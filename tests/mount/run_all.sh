@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# usage: tests/mount/run_all.sh LOGDEX_BINARY
-# Runs every tests/mount/t_*.sh with the binary, each under a hard timeout, and checks that none
-# leaves a mount behind. Final line: "N passed, N failed". Exit 0 only if all pass; exit 77
-# (CTest: skipped) only when this machine cannot mount FUSE at all.
+# usage: tests/mount/run_all.sh LOGDEX_BINARY [TEST_NAME...]
+# Runs every tests/mount/t_*.sh (or only the named ones, e.g. t_soak_readers_and_writers_see_whole_rows)
+# with the binary, each under a hard timeout (LOGDEX_MOUNT_TEST_TIMEOUT seconds, 300 unless set),
+# and checks that none leaves a mount behind. A failed test's output is shown from its last 40
+# lines, or whole when it holds a sanitizer report. Final line: "N passed, N failed". Exit 0 only
+# if all pass; exit 77 (CTest: skipped) only when this machine cannot mount FUSE at all.
 set -uo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 LOGDEX_BINARY" >&2
+if [ $# -lt 1 ]; then
+  echo "usage: $0 LOGDEX_BINARY [TEST_NAME...]" >&2
   exit 2
 fi
 logdex=$(readlink -f -- "$1")
+shift
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tests=()
+if [ $# -eq 0 ]; then
+  tests=("$here"/t_*.sh)
+else
+  for name in "$@"; do
+    name=${name%.sh}
+    [ -f "$here/$name.sh" ] || { echo "no such mount test: $here/$name.sh" >&2; exit 2; }
+    tests+=("$here/$name.sh")
+  done
+fi
 readonly TEST_TIMEOUT=${LOGDEX_MOUNT_TEST_TIMEOUT:-300}
 
 skip() {
@@ -46,7 +59,7 @@ leftover_daemons() {
 passed=0
 failed=0
 failures=()
-for test in "$here"/t_*.sh; do
+for test in "${tests[@]}"; do
   name=$(basename "$test" .sh)
   log="$tmproot/$name.log"
   start=$SECONDS
@@ -80,8 +93,13 @@ for test in "$here"/t_*.sh; do
     failed=$((failed + 1))
     failures+=("$name")
     [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && echo "(timed out after ${TEST_TIMEOUT}s)" >>"$log"
-    echo "FAIL $name (exit $rc, $((SECONDS - start))s); its output:"
-    sed 's/^/    /' "$log" | tail -n 40
+    if grep -q '^==== SANITIZER REPORT BEGIN' "$log"; then
+      echo "FAIL $name (exit $rc, $((SECONDS - start))s); its whole output (a sanitizer report):"
+      sed 's/^/    /' "$log"
+    else
+      echo "FAIL $name (exit $rc, $((SECONDS - start))s); its output:"
+      sed 's/^/    /' "$log" | tail -n 40
+    fi
   fi
 done
 

@@ -7,9 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "temp_dir.h"
@@ -114,6 +119,39 @@ TEST_F(CallerCredentialsTest, ASwitchOnOneThreadLeavesTheOthersAlone) {
   const int n = getgroups(64, groups);
   EXPECT_GE(n, 0);
   for (int i = 0; i < n; ++i) EXPECT_NE(groups[i], 65500u);  // the caller's groups stayed there
+}
+
+TEST(GroupsFromProcStatusTest, ReadsTheGroupsLineOfARealStatus) {
+  std::ifstream in("/proc/self/status");
+  std::stringstream status;
+  status << in.rdbuf();
+  std::vector<gid_t> want(static_cast<size_t>(getgroups(0, nullptr)));
+  want.resize(static_cast<size_t>(getgroups(static_cast<int>(want.size()), want.data())));
+  EXPECT_EQ(GroupsFromProcStatus(status.str()), want);
+}
+
+TEST(GroupsFromProcStatusTest, ReadsByLengthWithNoTerminatorAfterTheLastId) {
+  // A buffer of exactly the text, the groups line last and unterminated (a
+  // read past its end is a heap overflow AddressSanitizer reports).
+  const std::string text = "Name:\tcat\nUid:\t5\t5\t5\t5\nGroups:\t10 20\t300";
+  auto buffer = std::make_unique<char[]>(text.size());
+  std::memcpy(buffer.get(), text.data(), text.size());
+  EXPECT_EQ(GroupsFromProcStatus(std::string_view(buffer.get(), text.size())),
+            (std::vector<gid_t>{10, 20, 300}));
+}
+
+TEST(GroupsFromProcStatusTest, AnEmptyGroupsLineIsNoGroups) {
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nGroups:\t\nNSpid:\t7\n"), std::vector<gid_t>{});
+}
+
+TEST(GroupsFromProcStatusTest, AMissingOrMalformedLineIsNoAnswer) {
+  EXPECT_EQ(GroupsFromProcStatus(""), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nUid:\t0\n"), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nGroups:\t1 x2\n"), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nGroups:\t1 -2\n"), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nGroups:\t4294967295\n"), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nGroups:\t99999999999999999999999\n"), std::nullopt);
+  EXPECT_EQ(GroupsFromProcStatus("Name:\tx\nSupGroups:\t1\n"), std::nullopt);
 }
 
 }  // namespace
