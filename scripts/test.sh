@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs dependencies, then
-#   1. build/       normal build; ctest runs the unit tests and the mount tests; then
+#   1. build/       normal build (gcc); ctest runs the unit tests, the fuzz targets' replays of
+#                   their corpora and regressions, and the mount tests; then
 #                   scripts/bench.sh --quick with build/fs/logdex (errors fail, timings never);
 #   2. build-pkg/   the Debian package (scripts/check_package.sh): built, installed with
 #                   apt-get, /usr/bin/logdex and its man page checked, one mount test and a
 #                   `mount -t fuse.logdex` test run with it, removed again;
-#   3. build-asan/  -DLOGDEX_SANITIZE=ON; ctest runs the unit tests under ASan + UBSan
-#                   (mount tests are not registered there).
+#   3. build-asan/  -DLOGDEX_SANITIZE=ON (gcc, ASan+UBSan); ctest runs the unit tests, the
+#                   replays and every mount test against the ASan daemon (any sanitizer report
+#                   of any logdex process fails its test: tests/mount/lib_sanitizer.sh);
+#   4. build-fuzz/  -DLOGDEX_FUZZ=ON (clang 14: libFuzzer, ASan+UBSan, -Werror=thread-safety):
+#                   the fuzz targets only; scripts/fuzz.sh fuzzes each for FUZZ_SECONDS (30);
+#   5. build-tsan/  -DLOGDEX_TSAN=ON -DLOGDEX_THREAD_SAFETY=ON (clang 14): every other target
+#                   compiled under the thread-safety analysis; ctest runs the unit tests under
+#                   TSan, then the soak and the concurrent appenders against the TSan daemon.
 # Exits non-zero if anything fails; the last line says what happened.
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -74,7 +81,21 @@ fi
 step "package: build, install, mount -t" bash scripts/check_package.sh build-pkg
 
 if step "build (ASan+UBSan)" bash scripts/build.sh build-asan -DBUILD_TESTING=ON -DLOGDEX_SANITIZE=ON; then
-  step "tests: unit under ASan+UBSan" ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 900 -j"$jobs"
+  step "tests: unit + mount under ASan+UBSan" ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 900 -j"$jobs"
+fi
+
+# One clang build for libFuzzer; the thread-safety analysis is on in it and in the TSan build,
+# which between them compile every target.
+fuzz_targets=()
+for d in tests/fuzz/corpus/*/; do fuzz_targets+=("fuzz_$(basename "$d")"); done
+if step "build (clang: libFuzzer + thread-safety)" env CC=clang-14 CXX=clang++-14 \
+    bash scripts/build.sh build-fuzz -DBUILD_TESTING=ON -DLOGDEX_FUZZ=ON -- "${fuzz_targets[@]}"; then
+  step "fuzz: ${FUZZ_SECONDS:-30} s per target" bash scripts/fuzz.sh build-fuzz "${FUZZ_SECONDS:-30}"
+fi
+
+if step "build (clang: TSan + thread-safety)" env CC=clang-14 CXX=clang++-14 \
+    bash scripts/build.sh build-tsan -DBUILD_TESTING=ON -DLOGDEX_TSAN=ON -DLOGDEX_THREAD_SAFETY=ON; then
+  step "tests: unit + soak + appenders under TSan" ctest --test-dir build-tsan --output-on-failure --no-tests=error --timeout 900 -j"$jobs"
 fi
 
 exit "$failed"
