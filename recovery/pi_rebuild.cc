@@ -167,13 +167,16 @@ absl::StatusOr<std::optional<std::string>> ReadPiIndex(int store_dir_fd) {
   if (!dir.ok()) return dir.status();
   if (!dir->valid()) return std::nullopt;
   const std::string path(pf::kOffsetsPath);
-  UniqueFd fd(openat(dir->get(), pf::kOffsetsFile.data(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  // Never opened unless it is a regular file: a FIFO there would release a
+  // writer blocked on it (index::OpenRegularAt).
+  struct stat st;
+  if (fstatat(dir->get(), pf::kOffsetsFile.data(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISLNK(st.st_mode)) return PiFileError(ELOOP, "cannot open", path);
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+  }
+  UniqueFd fd(index::OpenRegularAt(dir->get(), pf::kOffsetsFile.data()));
   if (!fd.valid() && errno == ENOENT) return std::nullopt;
   if (!fd.valid()) return PiFileError(errno, "cannot open", path);
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0) return PiFileError(errno, "cannot stat", path);
-  if (!S_ISREG(st.st_mode))
-    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
   absl::StatusOr<std::string> bytes = ReadAll(fd.get(), path);
   if (!bytes.ok()) return bytes.status();
   return std::optional<std::string>(std::move(*bytes));

@@ -69,6 +69,13 @@ absl::StatusOr<UniqueFd> OpenPiStore(int root_fd, std::string_view rel) {
 
 absl::StatusOr<UniqueFd> LockPiStore(int store_fd, bool exclusive, bool create, bool* created) {
   constexpr int kFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+  // A FIFO or other special file there is never opened: opening a FIFO, even
+  // non-blocking, releases a writer blocked on it.
+  struct stat before;
+  if (fstatat(store_fd, kPiLockFile, &before, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(before.st_mode)) {
+    if (S_ISLNK(before.st_mode)) return PiFileError(ELOOP, "cannot open", kPiLockFile);
+    return absl::FailedPreconditionError(absl::StrCat(kPiLockFile, " is not a regular file"));
+  }
   UniqueFd fd(openat(store_fd, kPiLockFile, kFlags));
   if (!fd.valid() && errno == ENOENT) {
     if (!create) return UniqueFd();

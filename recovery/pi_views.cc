@@ -309,7 +309,7 @@ void PiViews::Check(const std::string& store, bool rewritten) {
   }
   std::optional<std::string> bytes;
   if (backing.exists && backing.size <= kMaxBackingBytes) {
-    const int bfd = ::openat(fd, index_rel.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    const int bfd = index::OpenRegularAt(fd, index_rel.c_str());  // never a FIFO swapped in
     if (bfd >= 0) {
       absl::Cleanup close_b = [bfd] { ::close(bfd); };
       std::string data(backing.size, '\0');

@@ -37,9 +37,16 @@ PiStoreCheck CheckPiStore(int root_fd, const std::string& path) {
   absl::Cleanup close_store = [store_fd] { close(store_fd); };
 
   std::optional<std::string> backing;
-  const int fd = openat(store_fd, pf::kOffsetsPath.data(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  // Never opened unless it is a regular file: a FIFO there would release a
+  // writer blocked on it (index::OpenRegularAt).
   struct stat st;
-  if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+  const bool special = fstatat(store_fd, pf::kOffsetsPath.data(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                       !S_ISREG(st.st_mode);
+  const int fd = special ? -1 : index::OpenRegularAt(store_fd, pf::kOffsetsPath.data());
+  if (special) {
+    check.backing = BackingState::kUnreadable;
+    check.backing_error = "not a regular file";
+  } else if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
     check.backing = BackingState::kMissing;
   } else if (fd < 0) {
     check.backing = BackingState::kUnreadable;

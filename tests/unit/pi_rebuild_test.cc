@@ -25,12 +25,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "open_watch.h"
 #include "pi_fixtures.h"
 #include "temp_dir.h"
 
 namespace logdex::recovery {
 namespace {
 
+using testing::OpenWatch;
 using testing::ReadFile;
 using testing::pi::kFrame1;
 using testing::pi::kFrame2;
@@ -448,6 +450,23 @@ TEST_F(PiRebuildTest, AStoreBehindASymlinkIsNotEntered) {
   const PiStoreReport r = RebuildPiStore(root_fd_, "q", Options());
   EXPECT_EQ(r.result, PiStoreResult::kFailed);
   EXPECT_FALSE(Index().has_value());
+}
+
+TEST_F(PiRebuildTest, AFifoAsTheIndexOrTheLockFileFailsTheStoreAndIsNeverOpened) {
+  for (const std::string rel : {"index/offsets.jsonl", "store.mutation.lock"}) {
+    SCOPED_TRACE(rel);
+    std::filesystem::remove_all(Path("index"));
+    std::filesystem::remove(Path("store.mutation.lock"));
+    std::filesystem::create_directories(Path("index"));
+    ASSERT_EQ(mkfifo(Path(rel).c_str(), 0600), 0);
+    const std::string name = std::filesystem::path(rel).filename();
+    OpenWatch opens(std::filesystem::path(Path(rel)).parent_path(), name);
+    const PiStoreReport r = Rebuild();
+    EXPECT_EQ(r.result, PiStoreResult::kFailed);
+    EXPECT_NE(r.error.message().find("not a regular file"), absl::string_view::npos) << r.error;
+    EXPECT_EQ(opens.Opens(), 0) << "a FIFO was opened: a writer blocked on it would be released";
+    std::filesystem::remove(Path(rel));
+  }
 }
 
 // ---- Crashes ----------------------------------------------------------------

@@ -29,12 +29,14 @@
 #include "index/live_index.h"
 #include "index/scan_hooks.h"
 #include "index_text.h"
+#include "open_watch.h"
 #include "temp_dir.h"
 
 namespace logdex::index {
 namespace {
 
 using ::logdex::testing::CanonicalIndex;
+using ::logdex::testing::OpenWatch;
 using ::logdex::testing::SortedCanonically;
 
 constexpr char kA0[] = "{\"type\":\"a0\",\"id\":\"1\"}\n";
@@ -337,34 +339,6 @@ TEST_F(ScanRacesTest, LiveSubtreeWalkDoesNotCountASubdirectoryRemovedMidWalk) {
 }
 
 // --- Files that are not regular ---------------------------------------------
-
-// Counts IN_OPEN events on `name` in `dir` from construction on.
-class OpenWatch {
- public:
-  OpenWatch(const std::string& dir, std::string name) : name_(std::move(name)) {
-    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    EXPECT_GE(fd_, 0);
-    EXPECT_GE(inotify_add_watch(fd_, dir.c_str(), IN_OPEN), 0);
-  }
-  ~OpenWatch() { close(fd_); }
-  int Opens() {
-    alignas(inotify_event) char buf[4096];
-    for (;;) {
-      const ssize_t n = read(fd_, buf, sizeof buf);
-      if (n <= 0) return opens_;
-      for (ssize_t off = 0; off < n;) {
-        const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
-        if (ev->len > 0 && name_ == ev->name) ++opens_;
-        off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string name_;
-  int opens_ = 0;
-};
 
 TEST_F(ScanRacesTest, AFifoNamedLikeALogIsNeverOpenedByABuildOrARefresh) {
   ASSERT_EQ(mkfifo(log_.Path("pipe.jsonl").c_str(), 0644), 0);

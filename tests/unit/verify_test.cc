@@ -9,12 +9,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "fs/command_line.h"
 #include "fs/verify_command.h"
 #include "gtest/gtest.h"
+#include "open_watch.h"
 #include "pi_fixtures.h"
 #include "simdjson.h"
 #include "temp_dir.h"
@@ -24,6 +26,7 @@ namespace logdex::recovery {
 namespace {
 
 using index::FrameError;
+using testing::OpenWatch;
 using testing::ReadFile;
 using testing::pi::kFrame1;
 using testing::pi::kFrame2;
@@ -303,6 +306,18 @@ TEST_F(VerifyTest, RightPiOffsetsAreNotDrift) {
   ASSERT_TRUE(found_.stores[0].drift.has_value());
   EXPECT_FALSE(found_.stores[0].drift->differs());
   EXPECT_EQ(VerifyExitCode(c), 0);
+}
+
+TEST_F(VerifyTest, AFifoAsPiOffsetsIsUnreadableAndNeverOpened) {
+  log_.Write(kSegment, std::string(kFrame1) + std::string(kFrame2));
+  std::filesystem::create_directories(std::filesystem::path(log_.Path(kOffsets)).parent_path());
+  ASSERT_EQ(mkfifo(log_.Path(kOffsets).c_str(), 0600), 0);
+  OpenWatch opens(std::filesystem::path(log_.Path(kOffsets)).parent_path(), "offsets.jsonl");
+  Verify();
+  ASSERT_EQ(found_.stores.size(), 1u);
+  EXPECT_EQ(found_.stores[0].backing, BackingState::kUnreadable);
+  EXPECT_EQ(found_.stores[0].backing_error, "not a regular file");
+  EXPECT_EQ(opens.Opens(), 0) << "a FIFO was opened: a writer blocked on it would be released";
 }
 
 TEST_F(VerifyTest, MissingPiOffsetsIsDrift) {
