@@ -111,21 +111,10 @@ class Posix final : public DurableFiles {
 };
 
 // PosixFiles, but abort() at a Rename.
-class AbortBeforeRename final : public DurableFiles {
+class AbortBeforeRename final : public ForwardingFiles {
  public:
-  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name,
-                                                      unsigned mode) override {
-    return PosixFiles().Create(dir, name, mode);
-  }
-  absl::Status MakeDir(Dir parent, std::string_view name, unsigned mode) override {
-    return PosixFiles().MakeDir(parent, name, mode);
-  }
+  AbortBeforeRename() : ForwardingFiles(PosixFiles()) {}
   absl::Status Rename(Dir, std::string_view, Dir, std::string_view) override { std::abort(); }
-  absl::Status Link(Dir from, std::string_view from_name, Dir to, std::string_view to_name) override {
-    return PosixFiles().Link(from, from_name, to, to_name);
-  }
-  absl::Status Unlink(Dir dir, std::string_view name) override { return PosixFiles().Unlink(dir, name); }
-  absl::Status SyncDir(Dir dir) override { return PosixFiles().SyncDir(dir); }
 };
 
 }  // namespace

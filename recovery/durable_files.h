@@ -110,6 +110,30 @@ class DurableFiles {
 // The real file system (thread-safe, stateless).
 DurableFiles& PosixFiles();
 
+// Forwards every call to `inner`: derive from it and override the one call
+// that should behave otherwise (a crash seam, a fault a test injects).
+class ForwardingFiles : public DurableFiles {
+ public:
+  explicit ForwardingFiles(DurableFiles& inner) : inner_(inner) {}
+  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name, unsigned mode) override {
+    return inner_.Create(dir, name, mode);
+  }
+  absl::Status MakeDir(Dir parent, std::string_view name, unsigned mode) override {
+    return inner_.MakeDir(parent, name, mode);
+  }
+  absl::Status Rename(Dir from, std::string_view from_name, Dir to, std::string_view to_name) override {
+    return inner_.Rename(from, from_name, to, to_name);
+  }
+  absl::Status Link(Dir from, std::string_view from_name, Dir to, std::string_view to_name) override {
+    return inner_.Link(from, from_name, to, to_name);
+  }
+  absl::Status Unlink(Dir dir, std::string_view name) override { return inner_.Unlink(dir, name); }
+  absl::Status SyncDir(Dir dir) override { return inner_.SyncDir(dir); }
+
+ protected:
+  DurableFiles& inner_;
+};
+
 // Crash seam of the mount tests (LOGDEX_TEST_CRASH_BEFORE_RENAME=1): the
 // real file system, except that a Rename abort()s the process instead (a
 // cache save dies with its temp file written and fsynced, not yet renamed).

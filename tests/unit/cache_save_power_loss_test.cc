@@ -33,61 +33,16 @@ using testing::Fault;
 using testing::FaultInjectionFiles;
 using testing::FaultKind;
 using testing::ReadFile;
+using testing::RenamesBeforeTheBytesAreDurable;
 
 // ---- Broken writers: the real one through files that drop a promise ------
 
-// Forwards every call to `inner`.
-class Forwarding : public DurableFiles {
- public:
-  explicit Forwarding(DurableFiles& inner) : inner_(inner) {}
-  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name, unsigned mode) override {
-    return inner_.Create(dir, name, mode);
-  }
-  absl::Status MakeDir(Dir parent, std::string_view name, unsigned mode) override {
-    return inner_.MakeDir(parent, name, mode);
-  }
-  absl::Status Rename(Dir from, std::string_view a, Dir to, std::string_view b) override {
-    return inner_.Rename(from, a, to, b);
-  }
-  absl::Status Link(Dir from, std::string_view a, Dir to, std::string_view b) override {
-    return inner_.Link(from, a, to, b);
-  }
-  absl::Status Unlink(Dir dir, std::string_view name) override { return inner_.Unlink(dir, name); }
-  absl::Status SyncDir(Dir dir) override { return inner_.SyncDir(dir); }
-
- protected:
-  DurableFiles& inner_;
-};
-
-// A file whose Sync() does nothing: the writer renames bytes that are not
-// yet durable.
-class NoSyncFile final : public DurableFile {
- public:
-  explicit NoSyncFile(std::unique_ptr<DurableFile> inner) : inner_(std::move(inner)) {}
-  absl::Status Append(std::string_view bytes) override { return inner_->Append(bytes); }
-  absl::Status Sync() override { return absl::OkStatus(); }
-  absl::Status Close() override { return inner_->Close(); }
-
- private:
-  std::unique_ptr<DurableFile> inner_;
-};
-
-class RenamesBeforeTheBytesAreDurable final : public Forwarding {
- public:
-  using Forwarding::Forwarding;
-  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name, unsigned mode) override {
-    absl::StatusOr<std::unique_ptr<DurableFile>> file = inner_.Create(dir, name, mode);
-    if (!file.ok()) return file.status();
-    return std::unique_ptr<DurableFile>(new NoSyncFile(*std::move(file)));
-  }
-};
-
 // Syncs only the cache dir itself, never the parent of a directory it made:
 // the bug a first save had.
-class NeverSyncsANewDirIntoItsParent final : public Forwarding {
+class NeverSyncsANewDirIntoItsParent final : public ForwardingFiles {
  public:
   NeverSyncsANewDirIntoItsParent(DurableFiles& inner, std::string cache_dir)
-      : Forwarding(inner), cache_dir_(std::filesystem::weakly_canonical(cache_dir)) {}
+      : ForwardingFiles(inner), cache_dir_(std::filesystem::weakly_canonical(cache_dir)) {}
   absl::Status SyncDir(Dir dir) override {
     std::error_code ec;
     const auto path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(dir.fd), ec);

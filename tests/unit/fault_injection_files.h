@@ -147,6 +147,32 @@ class FaultInjectionFiles final : public recovery::DurableFiles {
   TreeContents at_death_;
 };
 
+// A broken writer's files: the real ones (`inner`), except that a file's
+// Sync() does nothing, so the writer renames bytes that are not yet durable.
+// The power-loss tests show that their checks catch such a writer.
+class RenamesBeforeTheBytesAreDurable final : public recovery::ForwardingFiles {
+ public:
+  using recovery::ForwardingFiles::ForwardingFiles;
+  absl::StatusOr<std::unique_ptr<recovery::DurableFile>> Create(recovery::Dir dir, std::string_view name,
+                                                                unsigned mode) override {
+    absl::StatusOr<std::unique_ptr<recovery::DurableFile>> file = inner_.Create(dir, name, mode);
+    if (!file.ok()) return file.status();
+    return std::unique_ptr<recovery::DurableFile>(new NoSyncFile(*std::move(file)));
+  }
+
+ private:
+  class NoSyncFile final : public recovery::DurableFile {
+   public:
+    explicit NoSyncFile(std::unique_ptr<recovery::DurableFile> inner) : inner_(std::move(inner)) {}
+    absl::Status Append(std::string_view bytes) override { return inner_->Append(bytes); }
+    absl::Status Sync() override { return absl::OkStatus(); }
+    absl::Status Close() override { return inner_->Close(); }
+
+   private:
+    std::unique_ptr<recovery::DurableFile> inner_;
+  };
+};
+
 }  // namespace logdex::testing
 
 #endif  // LOGDEX_TESTS_UNIT_FAULT_INJECTION_FILES_H_

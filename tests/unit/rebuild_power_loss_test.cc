@@ -36,6 +36,7 @@ using testing::Fault;
 using testing::FaultInjectionFiles;
 using testing::FaultKind;
 using testing::ReadFile;
+using testing::RenamesBeforeTheBytesAreDurable;
 using testing::pi::kFrame1;
 using testing::pi::kFrame2;
 using testing::pi::kRow1;
@@ -61,41 +62,6 @@ const std::vector<Store> kStores = {
     {"b.v2", std::string(kRow1), std::nullopt},
     {"p/c.v2", kWrong, std::string("an older index\n")},
     {"d.v2", kNew, std::nullopt},
-};
-
-// The real files, except that a file's Sync() does nothing.
-class RenamesBeforeTheBytesAreDurable final : public DurableFiles {
- public:
-  explicit RenamesBeforeTheBytesAreDurable(DurableFiles& inner) : inner_(inner) {}
-  absl::StatusOr<std::unique_ptr<DurableFile>> Create(Dir dir, std::string_view name, unsigned mode) override {
-    absl::StatusOr<std::unique_ptr<DurableFile>> file = inner_.Create(dir, name, mode);
-    if (!file.ok()) return file.status();
-    return std::unique_ptr<DurableFile>(new NoSync(*std::move(file)));
-  }
-  absl::Status MakeDir(Dir parent, std::string_view name, unsigned mode) override {
-    return inner_.MakeDir(parent, name, mode);
-  }
-  absl::Status Rename(Dir from, std::string_view a, Dir to, std::string_view b) override {
-    return inner_.Rename(from, a, to, b);
-  }
-  absl::Status Link(Dir from, std::string_view a, Dir to, std::string_view b) override {
-    return inner_.Link(from, a, to, b);
-  }
-  absl::Status Unlink(Dir dir, std::string_view name) override { return inner_.Unlink(dir, name); }
-  absl::Status SyncDir(Dir dir) override { return inner_.SyncDir(dir); }
-
- private:
-  class NoSync final : public DurableFile {
-   public:
-    explicit NoSync(std::unique_ptr<DurableFile> inner) : inner_(std::move(inner)) {}
-    absl::Status Append(std::string_view bytes) override { return inner_->Append(bytes); }
-    absl::Status Sync() override { return absl::OkStatus(); }
-    absl::Status Close() override { return inner_->Close(); }
-
-   private:
-    std::unique_ptr<DurableFile> inner_;
-  };
-  DurableFiles& inner_;
 };
 
 // Pending directory changes up to which a power cut keeps every subset of
