@@ -143,19 +143,9 @@ class CacheSavePowerLossTest : public ::testing::Test {
     std::unique_ptr<DurableFiles> wrapped = wrap ? wrap(files, CacheDir()) : nullptr;
     const absl::Status saved = SaveIndex(*live_, CacheDir(), wrapped ? *wrapped : files);
     if (steps != nullptr) *steps = files.steps().size();
-    std::string scenario = std::string(old_cache ? "over an old cache, " : "first save, ") +
-                           std::string(testing::FaultKindName(fault.kind)) + " step " + std::to_string(fault.step);
-    if (fault.step >= 0 && fault.step < static_cast<int>(files.steps().size())) {
-      scenario += " (" + files.steps()[fault.step] + ")";
-    }
-    std::vector<std::string> violations;
-    for (const std::string& m : files.misuse()) violations.push_back(scenario + ": misuse: " + m);
-    if (fault.kind != FaultKind::kNone && !files.fault_happened()) violations.push_back(scenario + ": no fault");
-    if (std::string d = files.UnchangedSinceDeath(); !d.empty()) {
-      violations.push_back(scenario + ": changed after the fault: " + d);
-    }
-    const bool power_cut = fault.kind == FaultKind::kPowerCutAfter || fault.kind == FaultKind::kPowerCutMid ||
-                           fault.kind == FaultKind::kNone;
+    const std::string scenario = (old_cache ? "over an old cache, " : "first save, ") + files.ScenarioName();
+    std::vector<std::string> violations = files.RunViolations(scenario);
+    const bool power_cut = testing::IsPowerCut(fault.kind);
     if (!power_cut) Check(scenario, old_cache, saved.ok(), &violations);
     if (fault.kind == FaultKind::kIoErrorAt && saved.ok()) violations.push_back(scenario + ": the save returned OK");
     if (power_cut || fault.kind == FaultKind::kIoErrorAt) {

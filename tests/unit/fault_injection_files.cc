@@ -446,6 +446,22 @@ void FaultInjectionFiles::PowerCut(uint64_t mask) {
   }
 }
 
+std::string FaultInjectionFiles::ScenarioName() const {
+  std::string name = std::string(FaultKindName(fault_.kind)) + " step " + std::to_string(fault_.step);
+  if (fault_.step >= 0 && fault_.step < static_cast<int>(steps_.size())) name += " (" + steps_[fault_.step] + ")";
+  return name;
+}
+
+std::vector<std::string> FaultInjectionFiles::RunViolations(const std::string& scenario) const {
+  std::vector<std::string> violations;
+  for (const std::string& m : misuse_) violations.push_back(scenario + ": misuse: " + m);
+  if (fault_.kind != FaultKind::kNone && !fault_happened_) violations.push_back(scenario + ": no fault");
+  if (std::string d = UnchangedSinceDeath(); !d.empty()) {
+    violations.push_back(scenario + ": changed after the fault: " + d);
+  }
+  return violations;
+}
+
 std::string FaultInjectionFiles::UnchangedSinceDeath() const {
   if (!dead_) return "";
   const TreeContents now = ReadTree(root_);

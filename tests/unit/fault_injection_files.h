@@ -46,6 +46,11 @@ enum class FaultKind { kNone, kKillAfter, kKillMid, kIoErrorAt, kPowerCutAfter, 
 inline constexpr FaultKind kAllFaults[] = {FaultKind::kKillAfter, FaultKind::kKillMid, FaultKind::kIoErrorAt,
                                            FaultKind::kPowerCutAfter, FaultKind::kPowerCutMid};
 std::string_view FaultKindName(FaultKind kind);
+// A power cut (or none): what a test checks after every power-cut mask; the
+// other faults leave the disk as the dead process left it.
+inline bool IsPowerCut(FaultKind kind) {
+  return kind == FaultKind::kPowerCutAfter || kind == FaultKind::kPowerCutMid || kind == FaultKind::kNone;
+}
 
 struct Fault {
   FaultKind kind = FaultKind::kNone;
@@ -91,6 +96,12 @@ class FaultInjectionFiles final : public recovery::DurableFiles {
   // The real tree is as it was at the kill or power cut (nothing bypassed
   // this object after it); "" if so, else what differs.
   std::string UnchangedSinceDeath() const;
+
+  // "<fault> step N (<that step>)": how a sweep names this run.
+  std::string ScenarioName() const;
+  // The problems of the run itself, each prefixed by `scenario`: misuse, a
+  // fault that never happened, changes after the death.
+  std::vector<std::string> RunViolations(const std::string& scenario) const;
 
   // recovery::DurableFiles
   absl::StatusOr<std::unique_ptr<recovery::DurableFile>> Create(recovery::Dir dir, std::string_view name,

@@ -169,18 +169,9 @@ class RebuildPowerLossTest : public ::testing::Test {
     const std::vector<PiStoreReport> reports =
         RebuildAll(broken ? static_cast<DurableFiles&>(no_sync) : files, &files);
     if (steps != nullptr) *steps = files.steps().size();
-    std::string scenario = std::string(testing::FaultKindName(fault.kind)) + " step " + std::to_string(fault.step);
-    if (fault.step >= 0 && fault.step < static_cast<int>(files.steps().size())) {
-      scenario += " (" + files.steps()[fault.step] + ")";
-    }
-    std::vector<std::string> violations;
-    for (const std::string& m : files.misuse()) violations.push_back(scenario + ": misuse: " + m);
-    if (fault.kind != FaultKind::kNone && !files.fault_happened()) violations.push_back(scenario + ": no fault");
-    if (std::string d = files.UnchangedSinceDeath(); !d.empty()) {
-      violations.push_back(scenario + ": changed after the fault: " + d);
-    }
-    const bool power_cut = fault.kind == FaultKind::kPowerCutAfter || fault.kind == FaultKind::kPowerCutMid ||
-                           fault.kind == FaultKind::kNone;
+    const std::string scenario = files.ScenarioName();
+    std::vector<std::string> violations = files.RunViolations(scenario);
+    const bool power_cut = testing::IsPowerCut(fault.kind);
     if (!power_cut) Check(scenario, reports, &violations);
     if (power_cut || fault.kind == FaultKind::kIoErrorAt) {
       for (uint64_t mask : files.PowerCutMasks(kMaxAllSubsets)) {
