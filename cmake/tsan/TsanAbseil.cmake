@@ -25,6 +25,6 @@ foreach(exe IN LISTS LOGDEX_TSAN_EXECUTABLES)
   # The library must find our definitions first: export them from the
   # executable (it would only if a shared library referred to them).
   set_property(TARGET ${exe} PROPERTY ENABLE_EXPORTS ON)
-  target_link_libraries(${exe} PRIVATE absl::synchronization absl::time ${CMAKE_DL_LIBS})
+  target_link_libraries(${exe} PRIVATE absl::synchronization absl::time absl::status ${CMAKE_DL_LIBS})
 endforeach()
 message(STATUS "logdex: TSan: absl::Mutex annotated in ${LOGDEX_TSAN_EXECUTABLES}")

@@ -32,7 +32,8 @@
 //
 // Not covered: abseil code that synchronizes without a Mutex call through
 // the PLT (Notification's lock-free fast path, SpinLock, call_once); logdex
-// does not use them.
+// does not use them. Function-local statics of abseil are initialized here
+// before any thread starts (kAbseilStaticsInitialized, below).
 #if defined(__SANITIZE_THREAD__)
 #elif defined(__has_feature)
 #if !__has_feature(thread_sanitizer)
@@ -43,6 +44,7 @@
 #endif
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <sanitizer/tsan_interface.h>
 
 #include <algorithm>
@@ -53,6 +55,7 @@
 #include <vector>
 
 #include "absl/base/config.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -158,6 +161,20 @@ auto ReleaseAndRetake(void* mu, Wait wait) {
   __tsan_mutex_post_lock(mu, flags, 0);
   return result;
 }
+
+// Function-local statics of uninstrumented abseil code: the thread that
+// initializes one goes through __cxa_guard_release, which TSan intercepts,
+// but a thread that finds it already initialized only loads the guard
+// byte inline, in code TSan does not see, so it has no happens-before edge
+// with the initialization, and reading the static looks like a race with
+// its construction (seen in the soak: two FUSE threads formatting an errno
+// through absl::ErrnoToStatus, whose StrError keeps a static table of
+// messages). Initializing them here, on the main thread before any other
+// thread exists, orders them before every reader through pthread_create.
+const bool kAbseilStaticsInitialized = [] {
+  (void)absl::ErrnoToStatus(EINVAL, "");  // absl::base_internal::StrError's table
+  return true;
+}();
 
 }  // namespace
 
