@@ -3,9 +3,14 @@
 // across threads. In a -DLOGDEX_TSAN=ON build without that file, TSan
 // reports a data race in each of these tests (Debian's abseil is not
 // instrumented); in other builds they only check the values.
+#include <errno.h>
+
+#include <atomic>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -116,6 +121,29 @@ TEST(AbslMutexTsanTest, CondVarWaitOrdersAccesses) {
   pinger.join();
   absl::MutexLock lock(&c.mu);
   EXPECT_EQ(c.value, 2 * kRounds);
+}
+
+// abseil's function-local statics (here StrError's table of messages, which
+// absl::ErrnoToStatus reads) are initialized before any thread starts in TSan
+// builds: a thread finding one initialized by another thread, with no other
+// synchronization between them (the relaxed flag below gives none), would
+// read it through an inline guard check TSan cannot see in uninstrumented
+// abseil, and TSan would report a race with its construction.
+TEST(AbslMutexTsanTest, ErrnoMessagesFormattedOnTwoThreadsAreNoRace) {
+  std::atomic<bool> first_done{false};
+  std::string first, second;
+  std::thread a([&] {
+    first = std::string(absl::ErrnoToStatus(ENOENT, "a").message());
+    first_done.store(true, std::memory_order_relaxed);
+  });
+  std::thread b([&] {
+    while (!first_done.load(std::memory_order_relaxed)) std::this_thread::yield();
+    second = std::string(absl::ErrnoToStatus(ENOENT, "b").message());
+  });
+  a.join();
+  b.join();
+  EXPECT_NE(first.find("No such file"), std::string::npos) << first;
+  EXPECT_NE(second.find("No such file"), std::string::npos) << second;
 }
 
 }  // namespace
