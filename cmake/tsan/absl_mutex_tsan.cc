@@ -173,6 +173,8 @@ auto ReleaseAndRetake(void* mu, Wait wait) {
 // thread exists, orders them before every reader through pthread_create.
 const bool kAbseilStaticsInitialized = [] {
   (void)absl::ErrnoToStatus(EINVAL, "");  // absl::base_internal::StrError's table
+  // The UTC zone and the clock the daemon's log lines and status use.
+  (void)absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
   return true;
 }();
 
