@@ -12,6 +12,7 @@
 #include "fs/errno_status.h"
 #include "fs/logdex_fs.h"
 #include "fs/request_metrics.h"
+#include "fs/sanitizer_report.h"
 
 namespace logdex::fs {
 namespace {
@@ -50,7 +51,12 @@ void Init(void* /*userdata*/, fuse_conn_info* conn) {
   // reads past it ask anyway, and a backing file's pages are checked at
   // open.
   conn->want &= ~(FUSE_CAP_EXPLICIT_INVAL_DATA | FUSE_CAP_AUTO_INVAL_DATA);
-  conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+  // TSan builds reply by writev only: TSan orders a reply before the next
+  // request only through the /dev/fuse calls it intercepts (writev, read),
+  // not splice, and without that edge a read reply's pread of a backing file
+  // and the close of a later release on another thread (ordered by the
+  // kernel) look like a race on the descriptor.
+  if (!kThreadSanitizerBuild) conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 }
 
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

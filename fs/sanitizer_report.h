@@ -20,6 +20,19 @@ namespace logdex::fs {
 // and a log_path is set (else the runtime keeps stderr).
 void OpenSanitizerReportNow();
 
+// Whether this is a ThreadSanitizer build (-DLOGDEX_TSAN=ON).
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizerBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizerBuild = true;
+#else
+inline constexpr bool kThreadSanitizerBuild = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizerBuild = false;
+#endif
+
 }  // namespace logdex::fs
 
 #endif  // LOGDEX_FS_SANITIZER_REPORT_H_
