@@ -161,24 +161,12 @@ class CacheSavePowerLossTest : public ::testing::Test {
   // Every fault at every step of a save from the given start.
   std::vector<std::string> RunAll(bool old_cache, const Wrap& wrap = nullptr) {
     size_t steps = 0;
-    std::vector<std::string> violations = Run(old_cache, Fault{}, wrap, &steps);
+    std::vector<std::string> violations = testing::SweepFaults(
+        [&](Fault fault, size_t* n) { return Run(old_cache, fault, wrap, n); }, &steps);
     EXPECT_GT(steps, 0u);
-    for (int step = 0; step < static_cast<int>(steps); ++step) {
-      for (FaultKind kind : testing::kAllFaults) {
-        std::vector<std::string> v = Run(old_cache, Fault{kind, step}, wrap);
-        violations.insert(violations.end(), v.begin(), v.end());
-      }
-    }
     std::printf("cache save %s: %zu steps, %d scenarios checked\n", old_cache ? "over an old cache" : "first save",
                 steps, scenarios_);
     return violations;
-  }
-
-  static std::string Lines(const std::vector<std::string>& v, size_t max = 20) {
-    std::string out;
-    for (size_t i = 0; i < v.size() && i < max; ++i) out += v[i] + "\n";
-    if (v.size() > max) out += "... " + std::to_string(v.size() - max) + " more\n";
-    return out;
   }
 
   testing::TempDir log_{testing::ScratchParent()};
@@ -195,7 +183,7 @@ TEST_F(CacheSavePowerLossTest, AFirstSaveMakesEachNewDirDurableInItsParentBefore
   FaultInjectionFiles files(state_.path());
   ASSERT_TRUE(SaveIndex(*live_, CacheDir(), files).ok());
   std::vector<std::string> calls = files.steps();
-  ASSERT_EQ(calls.size(), 10u) << Lines(calls);
+  ASSERT_EQ(calls.size(), 10u) << testing::ViolationLines(calls);
   for (std::string& c : calls) c = c.substr(c.find(' ') + 1);
   const std::string temp = calls[4].substr(std::string("create ").size());
   EXPECT_EQ(temp.rfind("c1/c2/index.cache.tmp.", 0), 0u) << temp;
@@ -203,24 +191,24 @@ TEST_F(CacheSavePowerLossTest, AFirstSaveMakesEachNewDirDurableInItsParentBefore
                                              "create " + temp, "append " + std::to_string(new_bytes_.size()) +
                                              " bytes", "fsync file", "close file", "rename " + temp +
                                              " to c1/c2/index.cache", "fsync dir c1/c2"}));
-  EXPECT_EQ(files.pending(), 0u) << Lines(files.PendingDescriptions());
+  EXPECT_EQ(files.pending(), 0u) << testing::ViolationLines(files.PendingDescriptions());
 }
 
 // ---- Every fault at every step --------------------------------------------
 
 TEST_F(CacheSavePowerLossTest, AFirstSaveFaultedAnywhereLeavesNoCacheOrTheNewOneAndAMountTrustsOnlyThat) {
   const std::vector<std::string> violations = RunAll(/*old_cache=*/false);
-  EXPECT_TRUE(violations.empty()) << Lines(violations);
+  EXPECT_TRUE(violations.empty()) << testing::ViolationLines(violations);
 }
 
 TEST_F(CacheSavePowerLossTest, ASaveOverAnOldCacheFaultedAnywhereLeavesTheOldOrTheNewCacheWhole) {
   const std::vector<std::string> violations = RunAll(/*old_cache=*/true);
-  EXPECT_TRUE(violations.empty()) << Lines(violations);
+  EXPECT_TRUE(violations.empty()) << testing::ViolationLines(violations);
 }
 
 TEST_F(CacheSavePowerLossTest, AFirstSaveThatReturnedOkSurvivesAPowerCutRightAfter) {
   const std::vector<std::string> violations = Run(false, Fault{FaultKind::kPowerCutAfter, 9});
-  EXPECT_TRUE(violations.empty()) << Lines(violations);
+  EXPECT_TRUE(violations.empty()) << testing::ViolationLines(violations);
 }
 
 // ---- The checks catch broken writers --------------------------------------
@@ -231,7 +219,8 @@ TEST_F(CacheSavePowerLossTest, AWriterThatRenamesBeforeItsBytesAreDurableIsCaugh
   };
   const std::vector<std::string> violations = RunAll(/*old_cache=*/true, no_fsync);
   ASSERT_FALSE(violations.empty());
-  EXPECT_NE(violations[0].find("neither the old cache nor the new one"), std::string::npos) << Lines(violations);
+  EXPECT_NE(violations[0].find("neither the old cache nor the new one"), std::string::npos)
+      << testing::ViolationLines(violations);
 }
 
 TEST_F(CacheSavePowerLossTest, AWriterThatLeavesANewCacheDirUnsyncedInItsParentIsCaught) {
@@ -241,7 +230,7 @@ TEST_F(CacheSavePowerLossTest, AWriterThatLeavesANewCacheDirUnsyncedInItsParentI
   const std::vector<std::string> violations = Run(false, Fault{FaultKind::kPowerCutAfter, 7}, no_parent_sync);
   ASSERT_FALSE(violations.empty());
   EXPECT_NE(violations[0].find("the save returned OK, yet there is no index.cache"), std::string::npos)
-      << Lines(violations);
+      << testing::ViolationLines(violations);
 }
 
 }  // namespace

@@ -477,4 +477,23 @@ std::string FaultInjectionFiles::UnchangedSinceDeath() const {
   return diff;
 }
 
+std::vector<std::string> SweepFaults(const FaultRun& run, const std::vector<FaultKind>& kinds, size_t* steps) {
+  *steps = 0;
+  std::vector<std::string> violations = run(Fault{}, steps);
+  for (int step = 0; step < static_cast<int>(*steps); ++step) {
+    for (FaultKind kind : kinds) {
+      std::vector<std::string> v = run(Fault{kind, step}, nullptr);
+      violations.insert(violations.end(), v.begin(), v.end());
+    }
+  }
+  return violations;
+}
+
+std::string ViolationLines(const std::vector<std::string>& violations, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < violations.size() && i < max; ++i) out += violations[i] + "\n";
+  if (violations.size() > max) out += "... " + std::to_string(violations.size() - max) + " more\n";
+  return out;
+}
+
 }  // namespace logdex::testing

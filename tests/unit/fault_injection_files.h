@@ -31,6 +31,8 @@
 #define LOGDEX_TESTS_UNIT_FAULT_INJECTION_FILES_H_
 
 #include <cstdint>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -157,6 +159,18 @@ class FaultInjectionFiles final : public recovery::DurableFiles {
   std::vector<Change> pending_;
   TreeContents at_death_;
 };
+
+// The sweep of a power-loss test: `run` once with no fault (its step count
+// told through *steps), then once for every fault of `kinds` at every step;
+// returns every violation the runs return, and the step count in *steps.
+using FaultRun = std::function<std::vector<std::string>(Fault fault, size_t* steps)>;
+std::vector<std::string> SweepFaults(const FaultRun& run, const std::vector<FaultKind>& kinds, size_t* steps);
+inline std::vector<std::string> SweepFaults(const FaultRun& run, size_t* steps) {
+  return SweepFaults(run, {std::begin(kAllFaults), std::end(kAllFaults)}, steps);
+}
+
+// At most `max` violations, one a line, then how many more.
+std::string ViolationLines(const std::vector<std::string>& violations, size_t max = 20);
 
 // A broken writer's files: the real ones (`inner`), except that a file's
 // Sync() does nothing, so the writer renames bytes that are not yet durable.

@@ -187,24 +187,12 @@ class RebuildPowerLossTest : public ::testing::Test {
                                   const std::vector<FaultKind>& kinds = {std::begin(testing::kAllFaults),
                                                                          std::end(testing::kAllFaults)}) {
     size_t steps = 0;
-    std::vector<std::string> violations = Run(Fault{}, broken, &steps);
+    std::vector<std::string> violations = testing::SweepFaults(
+        [&](Fault fault, size_t* n) { return Run(fault, broken, n); }, kinds, &steps);
     EXPECT_GT(steps, 0u);
-    for (int step = 0; step < static_cast<int>(steps); ++step) {
-      for (FaultKind kind : kinds) {
-        std::vector<std::string> v = Run(Fault{kind, step}, broken);
-        violations.insert(violations.end(), v.begin(), v.end());
-      }
-    }
     std::printf("rebuild of %zu stores%s: %zu steps, %d scenarios checked\n", kStores.size(),
                 broken ? " (broken writer)" : "", steps, scenarios_);
     return violations;
-  }
-
-  static std::string Lines(const std::vector<std::string>& v, size_t max = 20) {
-    std::string out;
-    for (size_t i = 0; i < v.size() && i < max; ++i) out += v[i] + "\n";
-    if (v.size() > max) out += "... " + std::to_string(v.size() - max) + " more\n";
-    return out;
   }
 
   testing::TempDir log_{testing::ScratchParent()};
@@ -213,20 +201,21 @@ class RebuildPowerLossTest : public ::testing::Test {
 
 TEST_F(RebuildPowerLossTest, ARebuildFaultedAnywhereLeavesEachStoreItsOldOrNewIndexAndARerunConverges) {
   const std::vector<std::string> violations = RunAll();
-  EXPECT_TRUE(violations.empty()) << Lines(violations);
+  EXPECT_TRUE(violations.empty()) << testing::ViolationLines(violations);
 }
 
 TEST_F(RebuildPowerLossTest, ARebuildThatReturnedOkSurvivesAPowerCutRightAfter) {
   size_t steps = 0;
   Run(Fault{}, false, &steps);
   const std::vector<std::string> violations = Run(Fault{FaultKind::kPowerCutAfter, static_cast<int>(steps) - 1});
-  EXPECT_TRUE(violations.empty()) << Lines(violations);
+  EXPECT_TRUE(violations.empty()) << testing::ViolationLines(violations);
 }
 
 TEST_F(RebuildPowerLossTest, AWriterThatRenamesBeforeItsBytesAreDurableIsCaught) {
   const std::vector<std::string> violations = RunAll(/*broken=*/true, {FaultKind::kPowerCutAfter});
   ASSERT_FALSE(violations.empty());
-  EXPECT_NE(violations[0].find("neither the old index nor the new one"), std::string::npos) << Lines(violations);
+  EXPECT_NE(violations[0].find("neither the old index nor the new one"), std::string::npos)
+      << testing::ViolationLines(violations);
 }
 
 }  // namespace
