@@ -37,8 +37,7 @@ class DerivedFiles::Handle : public FileHandle {
       absl::StatusOr<VersionPtr> now = source_->Current(/*may_open=*/true);
       if (!now.ok()) return now.status();
     }
-    version_->Read(offset, size, out);
-    return absl::OkStatus();
+    return version_->Read(offset, size, out);
   }
 
  private:
@@ -277,11 +276,12 @@ void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> 
                 ? size
                 : std::min(size, (std::max(node.shown, from) / kPage + 1) * kPage);
         std::string head;
-        node.version->Read(from, head_end - from, &head);
+        // A failed read stores nothing: the reply then shows the size alone.
+        (void)node.version->Read(from, head_end - from, &head);
         if (!head.empty()) notifier_->Store(id, from, std::move(head));
         if (from + head.size() < size) {
           std::string last;
-          node.version->Read(size - 1, 1, &last);
+          (void)node.version->Read(size - 1, 1, &last);
           if (!last.empty()) notifier_->Store(id, size - 1, std::move(last));
         }
         node.told = size;

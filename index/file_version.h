@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
+
 namespace logdex::index {
 
 // The realtime clock in ns since the Unix epoch: what a version that changes
@@ -43,8 +45,11 @@ class FileVersion {
   // The bytes held now; only grows, and is final once superseded().
   virtual uint64_t Size() const = 0;
   // Appends bytes [offset, offset + length) of the version, as far as it
-  // reaches now, to *out.
-  virtual void Read(uint64_t offset, uint64_t length, std::string* out) const = 0;
+  // reaches now, to *out. Fewer bytes (even none) only where the version
+  // cannot serve more (a session view whose frame is gone: it ends at a
+  // frame boundary). An error only when the bytes cannot be read now but may
+  // be later (descriptors exhausted); what *out holds then is not a reply.
+  virtual absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const = 0;
   // When the version last grew (or was made), in ns since the Unix epoch:
   // the file's st_mtime.
   virtual int64_t ChangedNs() const = 0;

@@ -12,9 +12,10 @@ uint64_t IndexVersion::Size() const {
   return store_.rendered_size();
 }
 
-void IndexVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
+absl::Status IndexVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
   absl::ReaderMutexLock lock(&mu_);
   store_.Render(offset, length, out);
+  return absl::OkStatus();
 }
 
 uint64_t IndexVersion::RowCount() const {
@@ -47,6 +48,16 @@ void IndexVersion::AppendOrExtendRun(Run run, uint64_t max_rows) {
 std::vector<std::shared_ptr<const Run>> IndexVersion::Runs() const {
   absl::ReaderMutexLock lock(&mu_);
   return store_.runs();
+}
+
+std::vector<IndexVersion::NamedRun> IndexVersion::RunsFrom(size_t first) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const auto& runs = store_.runs();
+  std::vector<NamedRun> out;
+  for (size_t i = first; i < runs.size(); ++i) {
+    out.push_back(NamedRun{runs[i], store_.file_name(runs[i]->file_id)});
+  }
+  return out;
 }
 
 }  // namespace logdex::index

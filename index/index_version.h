@@ -30,7 +30,7 @@ class IndexVersion final : public FileVersion {
   IndexVersion(uint64_t generation, RowStore store);
 
   uint64_t Size() const override ABSL_LOCKS_EXCLUDED(mu_);
-  void Read(uint64_t offset, uint64_t length, std::string* out) const override
+  absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const override
       ABSL_LOCKS_EXCLUDED(mu_);
   int64_t ChangedNs() const override { return changed_ns_.load(std::memory_order_acquire); }
   uint64_t RowCount() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -44,6 +44,15 @@ class IndexVersion final : public FileVersion {
   void AppendOrExtendRun(Run run, uint64_t max_rows) ABSL_LOCKS_EXCLUDED(mu_);
   // A copy of the run list (runs are shared, not copied).
   std::vector<std::shared_ptr<const Run>> Runs() const ABSL_LOCKS_EXCLUDED(mu_);
+  // For a follower of the rows (session views): the runs from number
+  // `first` on, each with its file's name. While the version is current the
+  // last run may be replaced by a longer one holding the same rows first
+  // (RowStore::AppendOrExtendRun), and runs are added after it.
+  struct NamedRun {
+    std::shared_ptr<const Run> run;
+    FileName file;
+  };
+  std::vector<NamedRun> RunsFrom(size_t first) const ABSL_LOCKS_EXCLUDED(mu_);
   // Marks this version superseded: the writer has made the next one.
   void Supersede() { MarkSuperseded(); }
 

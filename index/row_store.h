@@ -29,6 +29,7 @@ class RowStore {
   // The same, sharing `name`'s bytes (the live index's, other versions').
   uint32_t AddFile(FileName name);
   std::string_view file_literal(uint32_t file_id) const { return files_[file_id].literal(); }
+  const FileName& file_name(uint32_t file_id) const { return files_[file_id]; }
   size_t file_count() const { return files_.size(); }
 
   void AppendRun(Run run);

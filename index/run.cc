@@ -5,19 +5,12 @@
 
 #include "index/row_format.h"
 #include "index/row_store_format.h"
+#include "index/varint.h"
 
 namespace logdex::index {
 namespace {
 
 using namespace row_format;  // NOLINT: the format's own names
-
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 void PutFixed(uint64_t v, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));

@@ -12,6 +12,7 @@
 #include "index/row.h"
 #include "index/row_store.h"
 #include "index/utf8.h"
+#include "index/varint.h"
 #include "recovery/cache_format.h"
 
 namespace logdex::recovery {
@@ -19,21 +20,9 @@ namespace {
 
 // ---- Writing ---------------------------------------------------------------
 
-void PutVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-uint64_t ZigZag(int64_t v) {
-  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-}
-
-int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+using index::PutVarint;
+using index::UnZigZag;
+using index::ZigZag;
 
 void PutBytes(std::string_view bytes, std::string* out) {
   PutVarint(bytes.size(), out);

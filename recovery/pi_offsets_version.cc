@@ -124,9 +124,9 @@ void PiOffsetsVersion::Decode(size_t c, Fn&& fn) const {
   }
 }
 
-void PiOffsetsVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
+absl::Status PiOffsetsVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
   absl::ReaderMutexLock lock(&mu_);
-  if (offset >= size_ || length == 0) return;
+  if (offset >= size_ || length == 0) return absl::OkStatus();
   const uint64_t end = offset + std::min(length, size_ - offset);
   // The last checkpoint at or before `offset`.
   const size_t c = static_cast<size_t>(
@@ -142,6 +142,7 @@ void PiOffsetsVersion::Read(uint64_t offset, uint64_t length, std::string* out) 
     }
     return offset < end;
   });
+  return absl::OkStatus();
 }
 
 std::string PiOffsetsVersion::Bytes() const {

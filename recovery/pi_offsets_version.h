@@ -35,7 +35,7 @@ class PiOffsetsVersion final : public index::FileVersion {
   explicit PiOffsetsVersion(uint64_t generation);
 
   uint64_t Size() const override ABSL_LOCKS_EXCLUDED(mu_);
-  void Read(uint64_t offset, uint64_t length, std::string* out) const override
+  absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const override
       ABSL_LOCKS_EXCLUDED(mu_);
   int64_t ChangedNs() const override { return changed_ns_.load(std::memory_order_acquire); }
   uint64_t RowCount() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -25,9 +25,10 @@ class TextVersion : public index::FileVersion {
     absl::MutexLock lock(&mu_);
     return text_.size();
   }
-  void Read(uint64_t offset, uint64_t length, std::string* out) const override {
+  absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const override {
     absl::MutexLock lock(&mu_);
     if (offset < text_.size()) out->append(text_, offset, length);
+    return absl::OkStatus();
   }
   int64_t ChangedNs() const override { return 1; }
   void Append(const std::string& rows) {

@@ -238,7 +238,7 @@ TEST_F(LiveIndexTest, ARegenerationMakesANewVersionAndTheOldOneKeepsItsBytes) {
   EXPECT_TRUE(old->superseded());
   EXPECT_FALSE(now->superseded());
   std::string read_old;
-  old->Read(0, UINT64_MAX, &read_old);
+  ASSERT_TRUE(old->Read(0, UINT64_MAX, &read_old).ok());
   EXPECT_EQ(read_old, old_bytes);  // no row of the new contents joined it
   EXPECT_EQ(Text(), CanonicalIndex(log_.path()));
 }

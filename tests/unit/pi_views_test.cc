@@ -52,7 +52,7 @@ class PiViewsTest : public ::testing::Test {
     std::shared_ptr<const PiOffsetsVersion> v = views_->Current(store);
     if (v == nullptr) return "(no view)";
     std::string out;
-    v->Read(0, v->Size(), &out);
+    EXPECT_TRUE(v->Read(0, v->Size(), &out).ok());
     return out;
   }
   // What a full derivation of the store gives now.
@@ -139,7 +139,7 @@ TEST_F(PiViewsTest, ATruncatedSegmentMakesANewVersionAndTheOldOneKeepsItsBytes) 
   EXPECT_TRUE(old->superseded());
   EXPECT_GT(now->generation(), old->generation());
   std::string read_old;
-  old->Read(0, old->Size(), &read_old);
+  ASSERT_TRUE(old->Read(0, old->Size(), &read_old).ok());
   EXPECT_EQ(read_old, old_bytes);
   EXPECT_EQ(View(), Derived());
   EXPECT_EQ(now->RowCount(), 1u);
