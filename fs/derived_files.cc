@@ -306,28 +306,27 @@ std::optional<DerivedFiles::NodeInfo> DerivedFiles::Info(NodeId id) const {
 }
 
 std::vector<DirEntry> DerivedFiles::Entries(std::string_view dir) {
-  std::vector<std::string> names;
+  Listed listed;
   Lister list;
   {
     absl::MutexLock lock(&mu_);
     for (const auto& [key, fixed] : fixed_) {
       const File& f = *files_.find(key)->second;
-      if (f.dir == dir) names.push_back(f.name);
+      if (f.dir == dir) listed.emplace_back(f.name, f.spec);
     }
     list = list_;
   }
   if (list) {
-    for (std::string& n : list(dir)) names.push_back(std::move(n));
+    for (auto& entry : list(dir)) listed.push_back(std::move(entry));
   }
   std::vector<DirEntry> out;
-  for (const std::string& name : names) {
-    const std::optional<DerivedSpec> spec = Find(dir, name);
-    if (!spec) continue;
-    absl::MutexLock lock(&mu_);
+  out.reserve(listed.size());
+  absl::MutexLock lock(&mu_);
+  for (auto& [name, spec] : listed) {
     File* file = FileFor(dir, name);
-    if (file == nullptr) file = MakeFile(std::string(dir), name, *spec);
-    const mode_t type = spec->kind == DerivedSpec::Kind::kDirectory ? S_IFDIR : S_IFREG;
-    out.push_back(DirEntry{name, static_cast<ino_t>(file->current), type});
+    if (file == nullptr) file = MakeFile(std::string(dir), name, spec);
+    const mode_t type = spec.kind == DerivedSpec::Kind::kDirectory ? S_IFDIR : S_IFREG;
+    out.push_back(DirEntry{std::move(name), static_cast<ino_t>(file->current), type});
   }
   return out;
 }

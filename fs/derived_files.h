@@ -129,8 +129,12 @@ class DerivedFiles {
   // dir; "" is the root), if there is one, beyond the fixed ones.
   using Resolver =
       std::function<std::optional<DerivedSpec>(std::string_view dir, std::string_view name)>;
-  // The names the resolver knows in directory `dir`, for readdir.
-  using Lister = std::function<std::vector<std::string>(std::string_view dir)>;
+  // The names the resolver knows in directory `dir`, each with what the
+  // resolver would answer for it, for readdir (one call, however many names:
+  // a directory of 100,000 session views is listed without 100,000
+  // resolver calls).
+  using Listed = std::vector<std::pair<std::string, DerivedSpec>>;
+  using Lister = std::function<Listed(std::string_view dir)>;
 
   // `notifier` outlives this object; kernel notices are queued there.
   explicit DerivedFiles(KernelNotifier* notifier) : notifier_(notifier) {}

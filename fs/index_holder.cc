@@ -57,7 +57,8 @@ IndexHolder::IndexHolder(Options options, UpdateListener on_update)
     : options_(std::move(options)),
       on_update_(std::move(on_update)),
       pi_views_(options_.log_dir),
-      live_(options_.log_dir, options_.scan) {
+      live_(options_.log_dir, options_.scan),
+      sessions_(options_.log_dir) {
   live_.SetChangeListener(&pi_views_);
   if (options_.log != nullptr) live_.SetProblemSink(options_.log);
 }
@@ -124,6 +125,21 @@ absl::StatusOr<VersionPtr> IndexHolder::Current(bool may_open) {
   }
   Refresh(/*from_request=*/true);
   return VersionPtr(live_.Current());
+}
+
+absl::StatusOr<index::SessionIndex*> IndexHolder::Sessions(bool may_open) {
+  absl::StatusOr<VersionPtr> current = Current(may_open);
+  if (!current.ok()) return current.status();
+  if (*current == nullptr) return nullptr;
+  sessions_.Update(live_.Current());
+  return &sessions_;
+}
+
+std::optional<index::SessionIndex::Report> IndexHolder::SessionReport() {
+  if (!is_open()) return std::nullopt;
+  absl::StatusOr<index::SessionIndex*> sessions = Sessions(/*may_open=*/false);
+  if (!sessions.ok() || *sessions == nullptr) return std::nullopt;
+  return (*sessions)->GetReport();
 }
 
 void IndexHolder::RefreshIfOpen() {

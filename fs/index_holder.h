@@ -46,6 +46,7 @@
 #include "index/build_stats.h"
 #include "index/live_index.h"
 #include "index/scan_options.h"
+#include "index/session_index.h"
 #include "recovery/cache_file.h"
 #include "recovery/pi_views.h"
 #include "recovery/warm_start.h"
@@ -127,6 +128,14 @@ class IndexHolder : public DerivedSource {
   recovery::PiViews& pi_views() { return pi_views_; }
   const recovery::PiViews& pi_views() const { return pi_views_; }
 
+  // The session views (SPEC §10) as fresh as the index: Current(may_open),
+  // then the views brought up to date with it. Null while the index is not
+  // open and may not be opened.
+  absl::StatusOr<index::SessionIndex*> Sessions(bool may_open) ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
+  // What status says of the session views: nullopt until the index is open
+  // (then the views are brought up to date first).
+  std::optional<index::SessionIndex::Report> SessionReport() ABSL_LOCKS_EXCLUDED(open_mu_, mu_);
+
   // Applies the log dir's changes if the index is open (never opens it),
   // then brings the pi views up to date.
   void RefreshIfOpen() ABSL_LOCKS_EXCLUDED(mu_);
@@ -149,6 +158,7 @@ class IndexHolder : public DerivedSource {
   const UpdateListener on_update_;
   recovery::PiViews pi_views_;  // before live_, which tells it of updates
   index::LiveIndex live_;  // thread-safe on its own
+  index::SessionIndex sessions_;  // thread-safe on its own; follows live_ on demand
   std::atomic<bool> open_{false};
 
   absl::Mutex open_mu_ ABSL_ACQUIRED_BEFORE(save_mu_);

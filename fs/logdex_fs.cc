@@ -68,6 +68,7 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<Da
           }),
       root_(*inodes_->Open(kRootId)),  // the root's descriptor is pinned: never fails
       pi_files_(&index_, root_.get()),
+      session_files_(&index_, DerivedPerms{0444, root_st.st_uid, root_st.st_gid, std::nullopt}),
       compressed_(root_.get()),
       background_(&index_, absl::Seconds(config_.save_interval_seconds),
                   [this] { WatchProblems(); }),
@@ -76,9 +77,15 @@ LogdexFs::LogdexFs(MountConfig config, DescriptorLimit limit, std::unique_ptr<Da
       mounted_at_(absl::Now()),
       can_switch_(DaemonCanSwitchCredentials()) {
   derived_.Add("", std::string(kIndexName), DerivedSpec{DerivedSpec::Kind::kFile, &index_, false});
+  derived_.Add(std::string(kSessionsParent), std::string(kSessionsName), session_files_.DirSpec());
   derived_.SetResolver(
-      [this](std::string_view dir, std::string_view name) { return pi_files_.Resolve(dir, name); },
-      [this](std::string_view dir) { return pi_files_.List(dir); }, PiViewFiles::Names());
+      [this](std::string_view dir, std::string_view name) {
+        return dir == kSessionsDir ? session_files_.Resolve(name) : pi_files_.Resolve(dir, name);
+      },
+      [this](std::string_view dir) {
+        return dir == kSessionsDir ? session_files_.List() : pi_files_.List(dir);
+      },
+      PiViewFiles::Names());
   if (config_.trace_requests) requests_.SetTracer(log_.get());
   requests_.SetEioReporter([this](RequestOp op, uint64_t ino) { ReportEio(op, ino); });
 }
@@ -119,6 +126,7 @@ absl::StatusOr<struct stat> LogdexFs::StatBacking(const NodeFd& node) const {
 
 std::optional<std::string> LogdexFs::DirPathOf(NodeId dir) const {
   if (IsBacking(dir)) return inodes_->PathOf(dir);
+  if (dir == kLogdexDirId) return std::string(kLogdexDirName);  // holds sessions/
   if (IsDerived(dir)) {
     std::optional<DerivedFiles::NodeInfo> info = derived_.Info(dir);
     if (info && info->spec.kind == DerivedSpec::Kind::kDirectory) return info->path();
@@ -149,7 +157,7 @@ void LogdexFs::StopBackground() {
   notifier_.Stop();
 }
 
-StatusInputs LogdexFs::CurrentStatus() const {
+StatusInputs LogdexFs::CurrentStatus() {
   StatusInputs in;
   in.config = &config_;
   in.index = index_.Report();
@@ -159,6 +167,7 @@ StatusInputs LogdexFs::CurrentStatus() const {
   if (index_.is_open()) {
     in.pi_stores = index_.pi_views().Report();
     in.pi_pending = index_.pi_views().Pending();
+    in.sessions = index_.SessionReport();
   }
   in.fs_exhaustion = inodes_->exhaustion();
   in.descriptor_limit = limit_;
@@ -171,7 +180,7 @@ StatusInputs LogdexFs::CurrentStatus() const {
   return in;
 }
 
-std::string LogdexFs::RenderVirtual(VirtualId id) const {
+std::string LogdexFs::RenderVirtual(VirtualId id) {
   return id == kMetricsPromId ? RenderMetricsProm(CurrentStatus())
                               : RenderStatusJson(CurrentStatus());
 }
@@ -192,7 +201,9 @@ absl::StatusOr<struct stat> LogdexFs::StatVirtual(VirtualId id) {
 
 absl::StatusOr<fuse_entry_param> LogdexFs::DoLookup(const RequestCaller& who, NodeId parent,
                                                     const char* name) {
-  if (derived_.IsCandidate(name)) {
+  // In a derived directory every name is derived; elsewhere only the names
+  // derived files may have are looked for.
+  if (IsDerived(parent) || derived_.IsCandidate(name)) {
     if (std::optional<std::string> dir = DirPathOf(parent)) {
       if (auto derived = derived_.Lookup(parent, *dir, name)) return *std::move(derived);
     }
@@ -338,7 +349,8 @@ absl::Status LogdexFs::DoAccess(const RequestCaller& who, NodeId id, int mask) {
   }
   if (!IsBacking(id)) {
     if (mask & W_OK) return PosixError(EACCES, "virtual nodes are read-only");
-    if ((mask & X_OK) && id != kLogdexDirId) return PosixError(EACCES, "not executable");
+    const bool dir = id == kLogdexDirId || (IsDerived(id) && DirPathOf(id).has_value());
+    if ((mask & X_OK) && !dir) return PosixError(EACCES, "not executable");
     return absl::OkStatus();
   }
   absl::StatusOr<NodeFd> node = Backing(id);

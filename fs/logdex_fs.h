@@ -45,6 +45,7 @@
 #include "fs/pi_view_files.h"
 #include "fs/problem_watch.h"
 #include "fs/request_metrics.h"
+#include "fs/session_view_files.h"
 #include "fs/status_files.h"
 
 namespace logdex::fs {
@@ -171,13 +172,14 @@ class LogdexFs {
   std::string BackingName(NodeId dir, int dir_fd, const char* name) const;
   // Attributes of a fixed virtual node.
   absl::StatusOr<struct stat> StatVirtual(VirtualId id);
-  StatusInputs CurrentStatus() const;
+  // Not const: the session views are brought up to date for their counts.
+  StatusInputs CurrentStatus();
   // Logs warnings that started or cleared and new pi store stops
   // (problem_watch.h); the background watcher's work.
   void WatchProblems();
   // Logs EIO from the backing file of `ino`, once per file.
   void ReportEio(RequestOp op, uint64_t ino);
-  std::string RenderVirtual(VirtualId id) const;
+  std::string RenderVirtual(VirtualId id);
 
   const MountConfig config_;
   const DescriptorLimit limit_;
@@ -190,6 +192,7 @@ class LogdexFs {
   IndexHolder index_;
   const NodeFd root_;        // the log dir, pinned for the mount's life
   PiViewFiles pi_files_;     // after index_ and root_, which it uses
+  SessionViewFiles session_files_;  // after index_
   CompressedLogs compressed_;  // NAME.lz4 shown as NAME (SPEC §7); after root_
   PageCacheStamps page_stamps_;  // keep_cache of backing files (page_cache_stamps.h)
   BackgroundTasks background_;

@@ -80,7 +80,13 @@ bool OnlyClearsSetIdBits(mode_t from, mode_t to) {
 
 absl::StatusOr<NodeFd> LogdexFs::WritableDir(NodeId parent, const char* name,
                                             int virtual_errno) {
-  const bool derived_dir = IsDerived(parent) && DirPathOf(parent).has_value();
+  std::optional<DerivedFiles::NodeInfo> info;
+  if (IsDerived(parent)) info = derived_.Info(parent);
+  // A derived directory that passes changes through (a pi store's index/)
+  // is made in the log dir for them; the others (/.logdex/sessions) are
+  // as read-only as /.logdex.
+  const bool derived_dir =
+      info && info->spec.kind == DerivedSpec::Kind::kDirectory && info->spec.pass_writes;
   if (!IsBacking(parent) && !derived_dir) {
     return PosixError(EPERM, "virtual directories cannot be changed");
   }

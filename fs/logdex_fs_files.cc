@@ -149,6 +149,7 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
     dir->entries = {DirEntry{".", VirtualIno(kLogdexDirId), S_IFDIR},
                     DirEntry{"..", root->ino(), S_IFDIR}};
     for (DirEntry& e : VirtualEntries(id)) dir->entries.push_back(std::move(e));
+    for (DirEntry& e : derived_.Entries(kLogdexDirName)) dir->entries.push_back(std::move(e));
     return dir;
   }
   if (IsDerived(id)) {  // a derived directory (a pi store's missing index/)
@@ -158,10 +159,12 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
                                    ? std::string()
                                    : path->substr(0, path->rfind('/'));
     struct stat up;
-    const ino_t up_ino = ::fstatat(root_.get(), parent.empty() ? "." : parent.c_str(), &up,
-                                   AT_SYMLINK_NOFOLLOW) == 0
-                             ? up.st_ino
-                             : root_.ino();
+    const ino_t up_ino =
+        parent == kLogdexDirName ? VirtualIno(kLogdexDirId)
+        : ::fstatat(root_.get(), parent.empty() ? "." : parent.c_str(), &up,
+                    AT_SYMLINK_NOFOLLOW) == 0
+            ? up.st_ino
+            : root_.ino();
     dir->entries = {DirEntry{".", static_cast<ino_t>(id), S_IFDIR}, DirEntry{"..", up_ino, S_IFDIR}};
     for (DirEntry& e : derived_.Entries(*path)) dir->entries.push_back(std::move(e));
     return dir;

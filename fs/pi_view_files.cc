@@ -128,7 +128,7 @@ std::optional<DerivedSpec> PiViewFiles::Resolve(std::string_view dir, std::strin
   return std::nullopt;
 }
 
-std::vector<std::string> PiViewFiles::List(std::string_view dir) {
+DerivedFiles::Listed PiViewFiles::List(std::string_view dir) {
   std::vector<std::string> names;
   const std::string store(dir);
   if (IsStore(store) && !BackingExists(index::JoinRelPath(store, pf::kIndexDir))) {
@@ -137,7 +137,11 @@ std::vector<std::string> PiViewFiles::List(std::string_view dir) {
   if (std::optional<std::string> owner = StoreOfIndexDir(dir); owner && IsStore(*owner)) {
     names.emplace_back(pf::kOffsetsFile);
   }
-  return names;
+  DerivedFiles::Listed listed;
+  for (std::string& name : names) {
+    if (std::optional<DerivedSpec> spec = Resolve(dir, name)) listed.emplace_back(std::move(name), *spec);
+  }
+  return listed;
 }
 
 }  // namespace logdex::fs

@@ -40,7 +40,7 @@ class PiViewFiles {
   // DerivedFiles' resolver and lister.
   std::optional<DerivedSpec> Resolve(std::string_view dir, std::string_view name)
       ABSL_LOCKS_EXCLUDED(mu_);
-  std::vector<std::string> List(std::string_view dir) ABSL_LOCKS_EXCLUDED(mu_);
+  DerivedFiles::Listed List(std::string_view dir) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   class StoreSource;

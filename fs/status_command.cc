@@ -139,6 +139,15 @@ std::string StatusSummary(const std::string& mountpoint, const MountStatus& st, 
                                     drifted, kinds.empty() ? "" : " (" + absl::StrJoin(kinds, ", ") + ")",
                                     N(st.Uint("/pi/stopped")), pi_damaged));
 
+  // Session views (SPEC §10): null until the index is open.
+  if (std::optional<uint64_t> files = st.Uint("/sessions/files")) {
+    const uint64_t without = st.Uint("/sessions/ids_without_file").value_or(0);
+    line("sessions", absl::StrFormat("%d%s", *files,
+                                     without == 0 ? "" : absl::StrFormat(" (%d ids without a file)", without)));
+  } else {
+    line("sessions", "- (index not open yet)");
+  }
+
   uint64_t warnings = 0;
   std::optional<simdjson::dom::element> list = st.At("/warnings");
   simdjson::dom::array array;

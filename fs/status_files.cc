@@ -182,6 +182,14 @@ std::string RenderOptions(const MountConfig& c) {
       c.foreground ? "true" : "false", fuse);
 }
 
+std::string RenderSessions(const StatusInputs& in) {
+  if (!in.sessions) return "null";
+  const index::SessionIndex::Report& s = *in.sessions;
+  return absl::StrFormat(
+      "{\"files\": %d, \"ids_without_file\": %d, \"frames\": %d, \"memory_bytes\": %d}",
+      s.files, s.ids_without_file, s.frames, s.memory_bytes);
+}
+
 }  // namespace
 
 std::string RenderStatusJson(const StatusInputs& in) {
@@ -266,6 +274,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       "  \"descriptors\": %s,\n"
       "  \"credentials\": \"%s\",\n"
       "  \"pi\": %s,\n"
+      "  \"sessions\": %s,\n"
       "  \"compressed\": %s,\n"
       "  \"requests\": %s,\n"
       "  \"log\": %s,\n"
@@ -276,7 +285,7 @@ std::string RenderStatusJson(const StatusInputs& in) {
       RenderCache(in), IndexStateName(r.state), index_info, progress, st.log_files, st.frames, st.bytes_scanned, rows, errors, st.torn_tails,
       st.torn_tail_bytes, st.skipped_files(), st.skipped_non_utf8_names, st.skipped_unreadable,
       st.skipped_source_filtered, st.skipped_lz4_damaged, st.build_seconds, in.nodes.nodes,
-      in.derived_nodes, descriptors, in.credentials, RenderPiStores(in),
+      in.derived_nodes, descriptors, in.credentials, RenderPiStores(in), RenderSessions(in),
       RenderCompressedStatus(r.lz4_damaged, index::Lz4Cache::Shared().GetStats(),
                              index::Lz4Cache::Shared().block_budget()),
       in.requests != nullptr ? RequestsJson(*in.requests) : std::string("{}"), RenderLog(in),
@@ -400,6 +409,15 @@ std::string RenderMetricsProm(const StatusInputs& in) {
   absl::StrAppendFormat(&out, "logdex_build_seconds %.6f\n", st.build_seconds);
   single("logdex_pi_stores", "pi session stores (v2) in the log dir.", "gauge",
          in.pi_stores.size());
+  if (in.sessions) {
+    single("logdex_session_files", "Session views in /.logdex/sessions (sessionIds with a file).",
+           "gauge", in.sessions->files);
+    single("logdex_session_ids_without_file",
+           "sessionIds that get no session view (an unpaired surrogate, or a name too long).",
+           "gauge", in.sessions->ids_without_file);
+    single("logdex_session_memory_bytes", "Memory held for the session views.", "gauge",
+           in.sessions->memory_bytes);
+  }
   gauge("logdex_pi_stores_drifted",
         "pi stores whose backing index/offsets.jsonl differs from what pi's rebuild would write, "
         "by the worst kind of difference.",

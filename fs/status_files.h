@@ -17,6 +17,7 @@
 #include "fs/descriptor_limit.h"
 #include "fs/index_holder.h"
 #include "fs/inode_table.h"
+#include "index/session_index.h"
 #include "recovery/pi_views.h"
 #include "fs/mount_options.h"
 #include "fs/request_metrics.h"
@@ -34,6 +35,7 @@ struct StatusInputs {
   int64_t descriptors_open = -1;    // -1: could not count
   std::vector<recovery::PiViews::StoreReport> pi_stores;  // once the index is open
   uint64_t pi_pending = 0;          // stores marked and not looked at again yet
+  std::optional<index::SessionIndex::Report> sessions;  // once the index is open
   std::string credentials;          // "caller" (root daemon) or "daemon"
   uint64_t notifications_sent = 0;  // invalidations sent to the kernel
   const RequestMetrics* requests = nullptr;  // FUSE requests by operation (null: none)

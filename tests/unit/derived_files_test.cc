@@ -117,7 +117,11 @@ TEST_F(DerivedFilesTest, AResolverAddsPathsThatComeAndGo) {
         return std::nullopt;
       },
       [&](std::string_view dir) {
-        return exists && dir == "s" ? std::vector<std::string>{"index"} : std::vector<std::string>{};
+        DerivedFiles::Listed listed;
+        if (exists && dir == "s") {
+          listed.emplace_back("index", DerivedSpec{DerivedSpec::Kind::kDirectory, &store, true});
+        }
+        return listed;
       },
       {"offsets.jsonl", "index"});
   EXPECT_TRUE(files_.IsCandidate("offsets.jsonl"));

@@ -46,7 +46,8 @@ constexpr char kHealthy[] = R"({
   "torn_tail_bytes": 7,
   "skipped": {"total": 0, "non_utf8_names": 0, "unreadable": 0, "source_filtered": 0, "lz4_damaged": 0},
   "pi": {"stores": 1, "pending": 0, "drifted": 0, "drift_by_kind": {"missing": 0, "stale": 0},
-         "stopped": 0, "damaged": 0, "listed": []}
+         "stopped": 0, "damaged": 0, "listed": []},
+  "sessions": {"files": 12, "ids_without_file": 0, "frames": 40, "memory_bytes": 5000}
 }
 )";
 
@@ -152,7 +153,15 @@ TEST_F(StatusSummaryTest, MissingFieldsShowAsQuestionMarksNeverGuessed) {
 TEST_F(StatusSummaryTest, PathsWithControlBytesStayOnTheirLine) {
   const std::string text = Summary(Replace(R"("log_dir": "/logs")", R"("log_dir": "/lo\ngs\u001b")"));
   EXPECT_THAT(text, HasSubstr("log dir /lo\\ngs\\x1b\n"));
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 10) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 11) << text;
+}
+
+TEST_F(StatusSummaryTest, TheSessionCountIsShownWithIdsThatGotNoFile) {
+  EXPECT_THAT(Summary(kHealthy), HasSubstr("  sessions    12\n"));
+  EXPECT_THAT(Summary(Replace(R"("ids_without_file": 0)", R"("ids_without_file": 3)")),
+              HasSubstr("  sessions    12 (3 ids without a file)\n"));
+  EXPECT_THAT(Summary(Replace(R"("sessions": {"files")", R"("sessions": null, "x": {"files")")),
+              HasSubstr("  sessions    - (index not open yet)\n"));
 }
 
 TEST_F(StatusSummaryTest, AFileThatIsNotAJsonObjectIsAnError) {
