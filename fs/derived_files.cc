@@ -13,13 +13,6 @@
 namespace logdex::fs {
 namespace {
 
-std::string Key(std::string_view dir, std::string_view name) {
-  std::string key(dir);
-  key.push_back('\0');
-  key.append(name);
-  return key;
-}
-
 }  // namespace
 
 // Reads one version; while it is current, each read first brings the source
@@ -54,15 +47,15 @@ DerivedFiles::File* DerivedFiles::MakeFile(std::string dir, std::string name, De
   file->current = next_id_++;
   nodes_[file->current] = Node{file.get(), nullptr, 0};
   File* raw = file.get();
-  files_[Key(raw->dir, raw->name)] = std::move(file);
+  by_source_[spec.source].push_back(raw);
+  files_.insert(std::move(file));
   return raw;
 }
 
 void DerivedFiles::Add(std::string dir, std::string name, DerivedSpec spec) {
   absl::MutexLock lock(&mu_);
-  fixed_[Key(dir, name)] = true;
   names_.push_back(name);
-  MakeFile(std::move(dir), std::move(name), spec);
+  fixed_.push_back(MakeFile(std::move(dir), std::move(name), spec));
 }
 
 void DerivedFiles::SetResolver(Resolver resolve, Lister list, std::vector<std::string> names) {
@@ -84,8 +77,9 @@ std::optional<DerivedSpec> DerivedFiles::Find(std::string_view dir, std::string_
   Resolver resolve;
   {
     absl::MutexLock lock(&mu_);
-    const std::string key = Key(dir, name);
-    if (fixed_.count(key) > 0) return files_.find(key)->second->spec;
+    for (const File* f : fixed_) {
+      if (f->dir == dir && f->name == name) return f->spec;
+    }
     resolve = resolve_;
   }
   if (!resolve) return std::nullopt;
@@ -94,8 +88,8 @@ std::optional<DerivedSpec> DerivedFiles::Find(std::string_view dir, std::string_
 
 DerivedFiles::File* DerivedFiles::FileFor(std::string_view dir, std::string_view name) {
   // Called with a spec already resolved (Find): make the file if new.
-  auto it = files_.find(Key(dir, name));
-  return it == files_.end() ? nullptr : it->second.get();
+  auto it = files_.find(PathKey{dir, name});
+  return it == files_.end() ? nullptr : it->get();
 }
 
 NodeId DerivedFiles::Sync(File& file, const VersionPtr& version) {
@@ -162,6 +156,7 @@ std::optional<absl::StatusOr<fuse_entry_param>> DerivedFiles::Lookup(NodeId pare
   absl::MutexLock lock(&mu_);
   File* file = FileFor(dir, name);
   if (file == nullptr) file = MakeFile(std::string(dir), std::string(name), *spec);
+  if (file->spec.source != spec->source) by_source_[spec->source].push_back(file);
   file->spec = *spec;
   file->parent = parent;
   const NodeId id = file->spec.kind == DerivedSpec::Kind::kFile ? Sync(*file, version) : file->current;
@@ -310,9 +305,8 @@ std::vector<DirEntry> DerivedFiles::Entries(std::string_view dir) {
   Lister list;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [key, fixed] : fixed_) {
-      const File& f = *files_.find(key)->second;
-      if (f.dir == dir) listed.emplace_back(f.name, f.spec);
+    for (const File* f : fixed_) {
+      if (f->dir == dir) listed.emplace_back(f->name, f->spec);
     }
     list = list_;
   }
@@ -335,7 +329,9 @@ void DerivedFiles::Changed(DerivedSource* source, const VersionPtr& version,
                            uint64_t /*old_size*/) {
   absl::MutexLock lock(&mu_);
   if (version == nullptr) return;
-  for (auto& [key, file] : files_) {
+  auto it = by_source_.find(source);
+  if (it == by_source_.end()) return;
+  for (File* file : it->second) {
     if (file->spec.source != source || file->spec.kind != DerivedSpec::Kind::kFile) continue;
     // A new version's name notice is queued by Sync; growth is told with
     // the next reply that shows it (ReplyInOrder).

@@ -79,6 +79,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -257,11 +258,30 @@ class DerivedFiles {
   struct stat Attr(const DerivedSpec& spec, const struct timespec& made, NodeId id,
                    const VersionPtr& version) const;
 
+  // Orders files by (dir, name), and finds one by a PathKey: no key string
+  // of its own per file (there are 100,000 with as many sessions).
+  struct PathKey {
+    std::string_view dir;
+    std::string_view name;
+  };
+  struct FileOrder {
+    using is_transparent = void;
+    static PathKey Of(const std::unique_ptr<File>& f) { return PathKey{f->dir, f->name}; }
+    static PathKey Of(const PathKey& k) { return k; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const PathKey x = Of(a), y = Of(b);
+      return x.dir != y.dir ? x.dir < y.dir : x.name < y.name;
+    }
+  };
+
   KernelNotifier* const notifier_;
   mutable absl::Mutex mu_;
-  // By path (dir + '\0' + name): the fixed ones and every one resolved so far.
-  std::map<std::string, std::unique_ptr<File>, std::less<>> files_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, bool, std::less<>> fixed_ ABSL_GUARDED_BY(mu_);
+  // The fixed ones and every one resolved so far.
+  std::set<std::unique_ptr<File>, FileOrder> files_ ABSL_GUARDED_BY(mu_);
+  // The files of each source (Changed() looks only at these).
+  absl::flat_hash_map<DerivedSource*, std::vector<File*>> by_source_ ABSL_GUARDED_BY(mu_);
+  std::vector<File*> fixed_ ABSL_GUARDED_BY(mu_);  // in files_
   Resolver resolve_ ABSL_GUARDED_BY(mu_);
   Lister list_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);  // fixed and resolver names

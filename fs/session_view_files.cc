@@ -12,8 +12,9 @@ namespace logdex::fs {
 // node the kernel still holds asks).
 class SessionViewFiles::SessionSource : public DerivedSource {
  public:
-  SessionSource(IndexHolder* holder, std::string name, DerivedPerms perms)
+  SessionSource(IndexHolder* holder, std::string name, const DerivedPerms* perms)
       : holder_(holder), name_(std::move(name)), perms_(perms) {}
+  const std::string& name() const { return name_; }
 
   absl::StatusOr<VersionPtr> Current(bool may_open) override {
     absl::StatusOr<index::SessionIndex*> sessions = holder_->Sessions(may_open);
@@ -25,12 +26,12 @@ class SessionViewFiles::SessionSource : public DerivedSource {
     if (last_ == nullptr) return PosixError(ENOENT, absl::StrFormat("session file %s", name_));
     return last_;
   }
-  DerivedPerms Permissions() override { return perms_; }
+  DerivedPerms Permissions() override { return *perms_; }
 
  private:
   IndexHolder* const holder_;
   const std::string name_;
-  const DerivedPerms perms_;
+  const DerivedPerms* const perms_;
   absl::Mutex mu_;
   VersionPtr last_ ABSL_GUARDED_BY(mu_);
 };
@@ -70,10 +71,9 @@ DerivedSource* SessionViewFiles::SourceFor(std::string_view name) {
   const absl::string_view key(name.data(), name.size());
   auto it = sources_.find(key);
   if (it == sources_.end()) {
-    it = sources_
-             .emplace(std::string(name),
-                      std::make_unique<SessionSource>(holder_, std::string(name), file_perms_))
-             .first;
+    auto source = std::make_unique<SessionSource>(holder_, std::string(name), &file_perms_);
+    const absl::string_view own(source->name());  // the key views the source's own copy
+    it = sources_.emplace(own, std::move(source)).first;
   }
   return it->second.get();
 }

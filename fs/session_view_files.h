@@ -20,6 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "fs/derived_files.h"
 #include "fs/index_holder.h"
@@ -57,9 +58,10 @@ class SessionViewFiles {
   const DerivedPerms file_perms_;
   const std::unique_ptr<DirSource> dir_;
   absl::Mutex mu_;
-  // By file name; made on first use and kept for the mount's life (derived
-  // nodes point here).
-  absl::flat_hash_map<std::string, std::unique_ptr<SessionSource>> sources_ ABSL_GUARDED_BY(mu_);
+  // By file name (the key views the source's own copy); made on first use
+  // and kept for the mount's life (derived nodes point here).
+  absl::flat_hash_map<absl::string_view, std::unique_ptr<SessionSource>> sources_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace logdex::fs

@@ -1,5 +1,7 @@
 #include "index/session_index.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -146,6 +148,11 @@ void SessionIndex::Rebuild(const IndexVersion& index) {
   }
   // Sessions replaced or gone: their versions end here (holders read on).
   for (auto& [name, version] : old) version->Supersede();
+  old.clear();
+  pending.clear();
+  // The lay-out's scratch (a list per session) is as large as the result:
+  // give it back to the system rather than keep it as the daemon's RSS.
+  ::malloc_trim(0);
 
   seen_rows_ = 0;
   for (const IndexVersion::NamedRun& r : runs) seen_rows_ += r.run->rows;

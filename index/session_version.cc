@@ -47,7 +47,8 @@ uint64_t SessionVersion::FrameCount() const {
 
 uint64_t SessionVersion::MemoryBytes() const {
   absl::ReaderMutexLock lock(&mu_);
-  return sizeof(*this) + frames_.memory_bytes();
+  absl::MutexLock checked_lock(&checked_mu_);
+  return sizeof(*this) + frames_.memory_bytes() + (checked_ != nullptr ? sizeof(Checked) : 0);
 }
 
 bool SessionVersion::IsPrefixOf(const FrameList& frames) const {
@@ -99,8 +100,8 @@ absl::Status SessionVersion::Read(uint64_t offset, uint64_t length, std::string*
     bool checked = false;
     {
       absl::MutexLock lock(&checked_mu_);
-      checked = checked_.valid && checked_.start == p.start && checked_.frame == p.frame &&
-                SameFile(checked_.file, st);
+      checked = checked_ != nullptr && checked_->start == p.start &&
+                checked_->frame == p.frame && SameFile(checked_->file, st);
     }
     if (checked) {
       const size_t at = out->size();
@@ -117,7 +118,8 @@ absl::Status SessionVersion::Read(uint64_t offset, uint64_t length, std::string*
     }
     {
       absl::MutexLock lock(&checked_mu_);
-      checked_ = Checked{p.start, p.frame, st, true};
+      if (checked_ == nullptr) checked_ = std::make_unique<Checked>();
+      *checked_ = Checked{p.start, p.frame, st};
     }
     out->append(whole, from, to - from);
   }

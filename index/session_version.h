@@ -61,7 +61,6 @@ class SessionVersion final : public FileVersion {
     uint64_t start = 0;
     FrameLocation frame;
     LogStat file;
-    bool valid = false;
   };
 
   const std::shared_ptr<const LogFileTable> files_;
@@ -69,7 +68,8 @@ class SessionVersion final : public FileVersion {
   FrameList frames_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> changed_ns_;
   mutable absl::Mutex checked_mu_;
-  mutable Checked checked_ ABSL_GUARDED_BY(checked_mu_);
+  // Made at the first read: most versions of a large tree are never read.
+  mutable std::unique_ptr<Checked> checked_ ABSL_GUARDED_BY(checked_mu_);
 };
 
 }  // namespace logdex::index

@@ -144,6 +144,32 @@ TEST_F(SessionIndexTest, AppendedFramesGrowTheSameVersionAtItsEnd) {
   ExpectMatchesTheIndex();
 }
 
+TEST_F(SessionIndexTest, ManySmallAppendsAcrossFilesKeepEverySessionEqualToTheIndex) {
+  Start();
+  const std::string files[] = {"p/s1.jsonl", "p/s2.jsonl", "q/resumed.jsonl", "p/new.jsonl"};
+  const std::string ids[] = {"s1", "s2", "s3"};
+  unsigned seed = 7;
+  auto next = [&seed](unsigned n) {
+    seed = seed * 1103515245 + 12345;
+    return (seed >> 16) % n;
+  };
+  Append("p/s2.jsonl", "\n");
+  for (int round = 0; round < 60; ++round) {
+    const unsigned appends = 1 + next(4);
+    for (unsigned i = 0; i < appends; ++i) {
+      Append(files[next(4)], Frame(ids[next(3)], "r" + std::to_string(round) + "-" + std::to_string(i)));
+    }
+    // Sometimes the index takes several refreshes before the views look.
+    live_->Refresh();
+    if (next(3) != 0) {
+      sessions_->Update(live_->Current());
+      ExpectMatchesTheIndex();
+    }
+  }
+  Update();
+  ExpectMatchesTheIndex();
+}
+
 TEST_F(SessionIndexTest, ARewriteOfASessionsFramesMakesANewVersionAndTheOldEndsAtWholeFrames) {
   Start();
   std::shared_ptr<const SessionVersion> old = sessions_->Find("s1.ndjson");
