@@ -62,14 +62,14 @@ void SessionIndex::Follow(const IndexVersion& index) {
   // Rows of a run are mostly one session's: look its version up once.
   std::string last_id;
   std::shared_ptr<SessionVersion> last;
-  bool last_named = false;
+  bool looked_up = false;
   ForEachSessionRow(runs, seen_runs_ == 0 ? 0 : seen_rows_in_last_,
                     [&](std::string_view id, const FrameLocation& frame, int64_t ns) {
-    if (last_id != id || (last == nullptr && last_named)) {
+    if (!looked_up || last_id != id) {
+      looked_up = true;
       last_id.assign(id);
       last = nullptr;
       std::optional<std::string> name = SessionFileName(id);
-      last_named = name.has_value();
       if (!name) {
         absl::MutexLock lock(&mu_);
         without_file_.insert(std::string(id));

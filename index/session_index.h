@@ -26,6 +26,7 @@
 #ifndef LOGDEX_INDEX_SESSION_INDEX_H_
 #define LOGDEX_INDEX_SESSION_INDEX_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -92,7 +93,9 @@ class SessionIndex {
   uint64_t seen_rows_ ABSL_GUARDED_BY(update_mu_) = 0;         // of the whole version
   size_t seen_runs_ ABSL_GUARDED_BY(update_mu_) = 0;
   uint64_t seen_rows_in_last_ ABSL_GUARDED_BY(update_mu_) = 0;  // of run seen_runs_ - 1
-  uint64_t next_generation_ ABSL_GUARDED_BY(update_mu_) = 1;
+  // Generations of new session versions (made under update_mu_; atomic
+  // because the analysis cannot see the lock inside Follow's callback).
+  std::atomic<uint64_t> next_generation_{1};
   // Per Update: st_mtime of each file id read (stat'ed once).
   absl::flat_hash_map<uint32_t, int64_t> mtimes_ ABSL_GUARDED_BY(update_mu_);
 

@@ -124,6 +124,17 @@ TEST_F(SessionIndexTest, IdsThatCannotBeNamedAreCountedNotShown) {
   EXPECT_NE(sessions_->Find(std::string(248, 'M') + ".ndjson"), nullptr);
 }
 
+TEST_F(SessionIndexTest, AnEmptyIdIsASessionTooAndGrowsLikeAnyOther) {
+  log_.Write("e.jsonl", Frame("", "1"));
+  Start();
+  ASSERT_NE(sessions_->Find(".ndjson"), nullptr);
+  Append("e.jsonl", Frame("", "2"));
+  Append("e2.jsonl", Frame("", "3"));
+  Update();
+  ExpectMatchesTheIndex();
+  EXPECT_EQ(sessions_->Find(".ndjson")->FrameCount(), 3u);
+}
+
 TEST_F(SessionIndexTest, AppendedFramesGrowTheSameVersionAtItsEnd) {
   Start();
   std::shared_ptr<const SessionVersion> before = sessions_->Find("s2.ndjson");
