@@ -551,6 +551,7 @@ if fuse_ok; then
     timeout 900 cat "$mnt/index.ndjson" >/dev/null || fail "cat of $mnt/index.ndjson failed"
     if ! timeout 60 test -d "$sv"; then
       sess_notes+=("$b has no .logdex/sessions (a binary without session views): its column is n/a")
+      [ "$b" = before ] || fail "i: the candidate $candidate has no .logdex/sessions"
       unmount "$mnt"; continue
     fi
     add "$b:s_rss0" "$(proc_kb "$pid" VmRSS)"
@@ -693,7 +694,7 @@ if fuse_ok; then
   srow() {  # LABEL KEY_SESSIONS KEY_BASE: the sessions' ms, the base's ms and their ratio
     local vb=
     result "$1" "" "" " ms" "$(bm "$2")" "$(med "after:$2")"
-    result "  base: $1 (backing files)" "" "" " ms" "$(bm "$3")" "$(med "after:$3")"
+    result "  base: the same on the backing files" "" "" " ms" "$(bm "$3")" "$(med "after:$3")"
     [ -n "$baseline" ] && vb=$(ratio "$(med "before:$2")" "$(med "before:$3")")
     result "  sessions / base" "" "" "x" "$vb" "$(ratio "$(med "after:$2")" "$(med "after:$3")")"
   }
@@ -703,7 +704,7 @@ if fuse_ok; then
   srow "ls -l, second" s_lsl2 b_lsl2
   srow "ls -lt | head" s_lst b_lst
   srow "open+cat of one session, first" s_cat1 b_cat1
-  srow "open+cat of one session, repeated (median)" s_catn b_catn
+  srow "open+cat, repeated (median)" s_catn b_catn
   kbd() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == "" || b == "") print "n/a"; else print (b - a) * 1024 }'; }
   result "daemon VmRSS after the index build" "" "" " MiB" "$(mibk "$(bm s_rss0)")" "$(mibk "$(med after:s_rss0)")"
   result "daemon VmRSS after the listings" "" "" " MiB" "$(mibk "$(bm s_rss1)")" "$(mibk "$(med after:s_rss1)")"
