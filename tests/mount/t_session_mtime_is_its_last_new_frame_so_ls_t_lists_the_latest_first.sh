@@ -5,6 +5,7 @@
 # what `wc -c` reads. A frame appended to the oldest session (straight into the log dir) and then
 # one appended to another old session (through the mount) each move that session to the top of
 # the very next `ls -t`, with the appended file's new mtime, and its size grows by the frame.
+# The times are the same after a remount that reuses the cache.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/lib_sessions.sh"
@@ -21,7 +22,8 @@ touch -d "@$((SESSIONS_NEWEST - 90 * 86400))" -- "$logdir/$main"
 touch -d "@$((SESSIONS_NEWEST - 91 * 86400))" -- "$logdir/${main%.jsonl}/subagents/agent-showcol1.jsonl"
 touch -d "@$((SESSIONS_NEWEST - 80 * 86400))" -- "$logdir/$sub2"
 expect_log_changes "$logdir/$main" "$logdir/$codex"
-mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
+cache=$(make_dir cache)
+mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
 sdir=$(sessions_dir "$mnt")
 
 # ls_t: the names `ls -t` prints, newest first (ties: by name, as ls breaks them).
@@ -73,3 +75,10 @@ assert_eq "$oldest" "$(ls_t | sed -n 2p)" "ls -t's second name: the session appe
 read_index "$mnt" "$TEST_DIR/mounted.ndjson"
 check_times "$TEST_DIR/mounted.ndjson" "after two appends"
 check_sizes "after two appends"
+
+# 3. A remount that reuses the cache keeps every session's time.
+unmount_clean "$mnt"
+mount_logdex "$logdir" "$mnt" -o "cache_dir=$cache"
+assert_eq reused "$(status_get "$mnt" .cache.start)" "cache.start at the remount"
+read_index "$mnt" "$TEST_DIR/remounted.ndjson"
+check_times "$TEST_DIR/remounted.ndjson" "after a remount with the cache"
