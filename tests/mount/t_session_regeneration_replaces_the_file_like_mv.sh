@@ -62,7 +62,7 @@ assert_same_bytes "$TEST_DIR/want-v2.ndjson" "$TEST_DIR/v2.ndjson" "a new open a
 # 2. A frame changes: the main file's third frame (uuid sc-r1) gets other bytes, same length.
 exec 4<"$sess"
 read_into_second_frame 4 "$TEST_DIR/fd4.part1"
-off=$(grep -b -m 1 -F '"uuid": "sc-r1"' -- "$logdir/$main" | cut -d: -f1)
+off=$(grep -bo -m 1 -F '"uuid": "sc-r1"' -- "$logdir/$main" | cut -d: -f1)
 [ -n "$off" ] || fail "no frame sc-r1 in $main"
 printf '"uuid": "sc-R1"' | on_mount dd of="$mnt/$main" bs=1 seek="$off" conv=notrunc status=none ||
   fail "rewrite in place through the mount exited $?"

@@ -20,7 +20,7 @@ sess=$(session_file "$mnt" 55550000-0000-4000-8000-000000000001)
 on_mount cat -- "$sess" >"$TEST_DIR/before.ndjson" || fail "cat $sess exited $?"
 
 assert_eq "555 directory 65534:65533" "$(on_mount stat -c '%a %F %u:%g' -- "$sdir")" "mode, type and owner of .logdex/sessions"
-on_mount find "$sdir" -mindepth 1 -printf '%m %y %u:%g\n' | sort | uniq -c | sed 's/^ *//' >"$TEST_DIR/modes.txt"
+on_mount find "$sdir" -mindepth 1 -printf '%m %y %U:%G\n' | sort | uniq -c | sed 's/^ *//' >"$TEST_DIR/modes.txt"
 assert_eq "$(on_mount ls -A -- "$sdir" | wc -l) 444 f 65534:65533" "$(cat "$TEST_DIR/modes.txt")" "mode, type and owner of every session file"
 on_mount ls -A -- "$sdir" | grep -qv '\.ndjson$' && fail "a name in .logdex/sessions does not end in .ndjson"
 
