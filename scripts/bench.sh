@@ -327,24 +327,29 @@ sessions_measure() {
       [ "$b" = before ] || fail "i: the candidate $candidate has no .logdex/sessions"
       unmount "$mnt"; continue
     fi
+    # The sessions' rows first, then the same on the backing files, with the daemon's VmRSS
+    # before, between and after: what listing the sessions costs, apart from what listing (and
+    # so looking up) 100,000 backing files costs.
     add "$b:s_rss0" "$(proc_kb "$pid" VmRSS)"
-    # ls, first and second time (the backing files' ls lists their 1,000-file project dirs).
     for k in 1 2; do
       add "$b:s_ls$k" "$(tm "$work/ls-sessions" ls "$sv")"
       [ "$(wc -l <"$work/ls-sessions")" -eq "$nsess" ] ||
         fail "i: $b: ls $sv listed $(wc -l <"$work/ls-sessions") names, want $nsess"
-      add "$b:b_ls$k" "$(tm "$work/ls-backing" bash -c 'ls "$1"/claude/projects/*' _ "$mnt")"
-      [ "$(grep -c '\.jsonl$' "$work/ls-backing")" -eq "$nsess" ] || fail "i: $b: ls of the backing dirs listed the wrong count"
     done
-    for k in 1 2; do
-      add "$b:s_lsl$k" "$(tm /dev/null ls -l "$sv")"
-      add "$b:b_lsl$k" "$(tm /dev/null bash -c 'ls -l "$1"/claude/projects/*' _ "$mnt")"
-    done
+    for k in 1 2; do add "$b:s_lsl$k" "$(tm /dev/null ls -l "$sv")"; done
     add "$b:s_lst" "$(tm "$work/lst" bash -c 'ls -lt "$1" | head -n 11' _ "$sv")"
     sed -n 2p "$work/lst" | grep -qF " $newest_id.ndjson" ||
       fail "i: $b: ls -lt | head does not start with the newest session $newest_id: $(sed -n 2p "$work/lst")"
-    add "$b:b_lst" "$(tm /dev/null bash -c 'ls -lt "$1"/claude/projects/* | head -n 11' _ "$mnt")"
     add "$b:s_rss1" "$(proc_kb "$pid" VmRSS)"
+    # The backing files: ls of their 1,000-file project dirs; the newest 10 of all of them
+    # (ls -lt DIRS | head would sort and print one dir, then die of SIGPIPE: no baseline).
+    for k in 1 2; do
+      add "$b:b_ls$k" "$(tm "$work/ls-backing" bash -c 'ls "$1"/claude/projects/*' _ "$mnt")"
+      [ "$(grep -c '\.jsonl$' "$work/ls-backing")" -eq "$nsess" ] || fail "i: $b: ls of the backing dirs listed the wrong count"
+    done
+    for k in 1 2; do add "$b:b_lsl$k" "$(tm /dev/null bash -c 'ls -l "$1"/claude/projects/*' _ "$mnt")"; done
+    add "$b:b_lst" "$(tm "$work/lst-backing" bash -c 'find "$1"/claude -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$mnt")"
+    add "$b:s_rss2" "$(proc_kb "$pid" VmRSS)"
     add "$b:s_mem" "$(timeout 30 jq -r '.sessions.memory_bytes // "n/a"' "$mnt/.logdex/status.json")"
     files=$(timeout 30 jq -r '.sessions.files // "n/a"' "$mnt/.logdex/status.json")
     [ "$files" = "$nsess" ] || fail "i: $b: status.json .sessions.files is $files, want $nsess"
@@ -376,20 +381,24 @@ sessions_table() {
   srow "ls | wc -l, second" s_ls2 b_ls2
   srow "ls -l, first" s_lsl1 b_lsl1
   srow "ls -l, second" s_lsl2 b_lsl2
-  srow "ls -lt | head" s_lst b_lst
+  srow "ls -lt | head (base: find -printf %T@ | sort | head)" s_lst b_lst
   srow "open+cat of one session, first" s_cat1 b_cat1
   srow "open+cat, repeated (median)" s_catn b_catn
   kbd() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == "" || b == "") print "n/a"; else print (b - a) * 1024 }'; }
   result "daemon VmRSS after the index build" "" "" " MiB" "$(mibk "$(bm s_rss0)")" "$(mibk "$(med after:s_rss0)")"
-  result "daemon VmRSS after the listings" "" "" " MiB" "$(mibk "$(bm s_rss1)")" "$(mibk "$(med after:s_rss1)")"
+  result "daemon VmRSS after the sessions' listings" "" "" " MiB" "$(mibk "$(bm s_rss1)")" "$(mibk "$(med after:s_rss1)")"
+  result "daemon VmRSS after the backing files' listings" "" "" " MiB" "$(mibk "$(bm s_rss2)")" "$(mibk "$(med after:s_rss2)")"
   rb=$( [ -n "$baseline" ] && per_sess "$(kbd "$(med before:s_rss0)" "$(med before:s_rss1)")" || echo "")
-  result "VmRSS growth by the listings, per session" "" "" " B" "$rb" "$(per_sess "$(kbd "$(med after:s_rss0)" "$(med after:s_rss1)")")"
+  result "VmRSS growth by the sessions' listings, per session" "" "" " B" "$rb" "$(per_sess "$(kbd "$(med after:s_rss0)" "$(med after:s_rss1)")")"
+  rb=$( [ -n "$baseline" ] && per_sess "$(kbd "$(med before:s_rss1)" "$(med before:s_rss2)")" || echo "")
+  result "  base: by the backing files' listings, per file" "" "" " B" "$rb" "$(per_sess "$(kbd "$(med after:s_rss1)" "$(med after:s_rss2)")")"
   rb=$( [ -n "$baseline" ] && per_sess "$(med before:s_mem)" || echo "")
   result "status.json sessions.memory_bytes, per session" "" "" " B" "$rb" "$(per_sess "$(med after:s_mem)")"
   result "status.json sessions.memory_bytes" "" "" " B" "$(bm s_mem)" "$(med after:s_mem)"
   for n in "${sess_notes[@]}"; do note "$n"; done
-  note "base: ls / ls -l / ls -lt | head of the $((nsess / 1000 + (nsess % 1000 > 0))) project dirs holding the backing files, cat of the"
-  note "session's only file, all through the same mount; open+cat repeated $((runs * 4)) times"
+  note "base: ls / ls -l of the $((nsess / 1000 + (nsess % 1000 > 0))) project dirs holding the backing files, the 10 newest of them"
+  note "by find | sort, cat of the session's only file, all through the same mount (measured after"
+  note "the sessions' rows); open+cat repeated $((runs * 4)) times"
 }
 
 # =================================== --sessions-only ===================================
