@@ -340,15 +340,18 @@ sessions_measure() {
     add "$b:s_lst" "$(tm "$work/lst" bash -c 'ls -lt "$1" | head -n 11' _ "$sv")"
     sed -n 2p "$work/lst" | grep -qF " $newest_id.ndjson" ||
       fail "i: $b: ls -lt | head does not start with the newest session $newest_id: $(sed -n 2p "$work/lst")"
+    add "$b:s_find" "$(tm "$work/find" bash -c 'find "$1" -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$sv")"
+    head -n 1 "$work/find" | grep -qF "/$newest_id.ndjson" || fail "i: $b: find | sort does not give the newest session first"
     add "$b:s_rss1" "$(proc_kb "$pid" VmRSS)"
-    # The backing files: ls of their 1,000-file project dirs; the newest 10 of all of them
-    # (ls -lt DIRS | head would sort and print one dir, then die of SIGPIPE: no baseline).
+    # The backing files: ls of their 1,000-file project dirs (ls -lt DIRS sorts each dir, and
+    # with | head dies of SIGPIPE after the first: so without head), the newest 10 by find.
     for k in 1 2; do
       add "$b:b_ls$k" "$(tm "$work/ls-backing" bash -c 'ls "$1"/claude/projects/*' _ "$mnt")"
       [ "$(grep -c '\.jsonl$' "$work/ls-backing")" -eq "$nsess" ] || fail "i: $b: ls of the backing dirs listed the wrong count"
     done
     for k in 1 2; do add "$b:b_lsl$k" "$(tm /dev/null bash -c 'ls -l "$1"/claude/projects/*' _ "$mnt")"; done
-    add "$b:b_lst" "$(tm "$work/lst-backing" bash -c 'find "$1"/claude -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$mnt")"
+    add "$b:b_lst" "$(tm /dev/null bash -c 'ls -lt "$1"/claude/projects/*' _ "$mnt")"
+    add "$b:b_find" "$(tm /dev/null bash -c 'find "$1"/claude -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$mnt")"
     add "$b:s_rss2" "$(proc_kb "$pid" VmRSS)"
     add "$b:s_mem" "$(timeout 30 jq -r '.sessions.memory_bytes // "n/a"' "$mnt/.logdex/status.json")"
     files=$(timeout 30 jq -r '.sessions.files // "n/a"' "$mnt/.logdex/status.json")
@@ -381,7 +384,8 @@ sessions_table() {
   srow "ls | wc -l, second" s_ls2 b_ls2
   srow "ls -l, first" s_lsl1 b_lsl1
   srow "ls -l, second" s_lsl2 b_lsl2
-  srow "ls -lt | head (base: find -printf %T@ | sort | head)" s_lst b_lst
+  srow "ls -lt | head (base: ls -lt of the dirs, whole)" s_lst b_lst
+  srow "newest 10: find -printf %T@ | sort -rn | head" s_find b_find
   srow "open+cat of one session, first" s_cat1 b_cat1
   srow "open+cat, repeated (median)" s_catn b_catn
   kbd() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == "" || b == "") print "n/a"; else print (b - a) * 1024 }'; }
@@ -396,9 +400,9 @@ sessions_table() {
   result "status.json sessions.memory_bytes, per session" "" "" " B" "$rb" "$(per_sess "$(med after:s_mem)")"
   result "status.json sessions.memory_bytes" "" "" " B" "$(bm s_mem)" "$(med after:s_mem)"
   for n in "${sess_notes[@]}"; do note "$n"; done
-  note "base: ls / ls -l of the $((nsess / 1000 + (nsess % 1000 > 0))) project dirs holding the backing files, the 10 newest of them"
-  note "by find | sort, cat of the session's only file, all through the same mount (measured after"
-  note "the sessions' rows); open+cat repeated $((runs * 4)) times"
+  note "base: ls / ls -l / ls -lt of the $((nsess / 1000 + (nsess % 1000 > 0))) project dirs holding the backing files, find over them,"
+  note "cat of the session's only file, all through the same mount (measured after the sessions'"
+  note "rows); open+cat repeated $((runs * 4)) times"
 }
 
 # =================================== --sessions-only ===================================
