@@ -4,7 +4,8 @@
 # the gauges logdex_session_files, logdex_session_ids_without_file and
 # logdex_session_memory_bytes in metrics.prom, and a `sessions: N (M ids without a file)` line
 # from `logdex status`. The counts are those the log dir implies (computed from `logdex index`),
-# equal the names listed, and follow a new session and a new id without a file.
+# equal the names listed, and follow a new session, a new id without a file and a session whose
+# only file is removed.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/lib_sessions.sh"
@@ -12,7 +13,8 @@
 logdir=$(make_dir logs)
 mnt=$(make_dir mnt)
 copy_sessions "$logdir"
-expect_log_changes "$logdir/misc/new-sessions.ndjson"
+codex=codex/sessions/2025/01/04/rollout-2025-01-04T09-00-00-golden-codex-001.jsonl
+expect_log_changes "$logdir/misc/new-sessions.ndjson" "$logdir/$codex"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 
 # metric NAME: the value of the sample NAME (no labels) in metrics.prom.
@@ -58,3 +60,8 @@ done
   printf '{"type":"note","sessionId":"%s"}\n' "$(printf 'n%.0s' $(seq 260))"
 } >"$logdir/misc/new-sessions.ndjson"
 check_counts $((files + 1)) $((without + 1)) "after a new session and a new id without a file"
+
+# The codex session's only file goes (through the mount): its session file goes with it.
+on_mount rm -- "$mnt/$codex" || fail "rm through the mount exited $?"
+check_counts "$files" $((without + 1)) "after the codex session's file was removed"
+[ ! -e "$(sessions_dir "$mnt")/golden-codex-001.ndjson" ] || fail "golden-codex-001.ndjson is still there after its file was removed"
