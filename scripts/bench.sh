@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# usage: scripts/bench.sh [--baseline OLD_LOGDEX] [--binary LOGDEX] [--quick | --scale] [LOGDIR]
+# usage: scripts/bench.sh [--baseline OLD_LOGDEX] [--binary LOGDEX] [--quick | --scale]
+#                        [--sessions-only] [LOGDIR]
 #
 # logdex's speed and memory: every row of issue 9's table, measured in one run for the
 # candidate binary and, with --baseline, for a baseline binary beside it. Runs of the two
@@ -16,6 +17,10 @@
 #   g  daemon VmRSS per row: mixed dir and 100,000 files (after the build and a full read),
 #      and a memory curve on the mixed dirs of ~10k, ~100k, ~1M rows
 #   h  100,000 small files: `logdex index` vs `find ... -print0 | xargs -0 cat`
+#   i  session views (SPEC §10), 100,000 one-file sessions: ls / ls -l / ls -lt | head of
+#      MNT/.logdex/sessions and open+cat of one session file, each vs the same on the backing
+#      files through the mount; daemon VmRSS before and after the listing and status.json's
+#      sessions.memory_bytes, per session
 #   +  the Google Benchmark micro-benchmarks (logdex_bench), when built
 # LOGDIR replaces the generated ~200 MiB mixed dir of rows a-d and g.
 #
@@ -25,6 +30,7 @@
 # --quick          small corpora (a few MiB, a few thousand files), every path once; for CI
 #                  (scripts/test.sh runs it after the mount tests). Fails only on errors.
 # --out FILE       write the results to FILE instead.
+# --sessions-only  row i alone (with --quick: on 2,000 sessions); results in sessions-results.txt.
 # --scale          instead of the table: a 10 GiB dir and a 1,000,000-file dir grown step by
 #                  step (1, 2.5, 5, 10 GiB; 100k, 250k, 500k, 1M files; removed afterwards):
 #                  `logdex index` time and peak RSS, a mount's cold build and daemon RSS, with
@@ -36,7 +42,7 @@
 # in build-bench/ or in the build dir of --binary (X/ for X/fs/logdex).
 #
 # Knobs (environment): LOGDEX_BENCH_MB (mixed dir, 200), LOGDEX_BENCH_FILES (small files,
-# 100000), LOGDEX_BENCH_BIG_ROWS (1000000), LOGDEX_BENCH_SAMPLES (appends per mount, 100),
+# 100000), LOGDEX_BENCH_SESSIONS (one-file sessions of row i, 100000), LOGDEX_BENCH_BIG_ROWS (1000000), LOGDEX_BENCH_SAMPLES (appends per mount, 100),
 # LOGDEX_BENCH_RUNS (interleaved runs per timing, 5), LOGDEX_BENCH_MICRO=0 (skip logdex_bench),
 # LOGDEX_BENCH_SEED (1), TMPDIR (where corpora and mounts go).
 # Runs as root on Debian 12 after scripts/install_deps.sh; mounts need /dev/fuse.
@@ -45,7 +51,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 baseline=${LOGDEX_BENCH_BASELINE:-}
 candidate=${LOGDEX_BENCH_BINARY:-}
-mode=full
+mode=full only_sessions=0
 logs_arg= out_arg=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -56,6 +62,7 @@ while [ $# -gt 0 ]; do
     --out) out_arg=${2:?--out needs a file}; shift 2 ;;
     --quick) mode=quick; shift ;;
     --scale) mode=scale; shift ;;
+    --sessions-only) only_sessions=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) [ -z "$logs_arg" ] || { echo "bench: one LOGDIR only" >&2; exit 2; }
@@ -67,10 +74,10 @@ say() { echo "bench: $*" >&2; }
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
 if [ "$mode" = quick ]; then
-  mb=4 nsmall=3000 small_rows=2000 big_rows=20000 mid_rows=5000 samples=20 runs=1 reps=1
+  mb=4 nsmall=3000 nsess=2000 small_rows=2000 big_rows=20000 mid_rows=5000 samples=20 runs=1 reps=1
   read_rounds=1 read_min=$((4 * 1048576)) read_min_cat=$((2 * 1048576))
 else
-  mb=${LOGDEX_BENCH_MB:-200} nsmall=${LOGDEX_BENCH_FILES:-100000}
+  mb=${LOGDEX_BENCH_MB:-200} nsmall=${LOGDEX_BENCH_FILES:-100000} nsess=${LOGDEX_BENCH_SESSIONS:-100000}
   small_rows=10000 big_rows=${LOGDEX_BENCH_BIG_ROWS:-1000000} mid_rows=100000
   samples=${LOGDEX_BENCH_SAMPLES:-100} runs=${LOGDEX_BENCH_RUNS:-5} reps=3
   read_rounds=7 read_min=$((256 * 1048576)) read_min_cat=$((32 * 1048576))
@@ -117,6 +124,7 @@ if [ -n "$baseline" ]; then bin[before]=$baseline; bins+=(before); fi
 bin[after]=$candidate; bins+=(after)
 if [ -n "$out_arg" ]; then results=$out_arg
 elif [ "$mode" = scale ]; then results=$outdir/scale-results.txt
+elif [ "$only_sessions" = 1 ]; then results=$outdir/sessions-results.txt
 else results=$outdir/bench-results.txt; fi
 
 # ---- temp space, mounts and their cleanup ----
@@ -258,6 +266,7 @@ result() {
   line "$label" "$vb$([ "$vb" != n/a ] && [ -n "$vb" ] && echo "$unit")" "$va$([ "$va" != n/a ] && echo "$unit")" "$target" "$met"
 }
 val() { if [ -n "$baseline" ]; then echo "${1:-n/a}"; else echo ""; fi; }  # before's column
+bm() { if [ -n "$baseline" ]; then med "before:$1"; fi; }  # the before column of a median
 
 write_results() {
   {
@@ -288,6 +297,123 @@ list_logs() {  # DIR OUT
   find "$1" -type f \( -name '*.jsonl' -o -name '*.ndjson' -o -name '*.seg' \) \
     ! -path '*/index/offsets.jsonl' -print0 >"$2"
 }
+
+# Row i, measured: session views (SPEC §10) of nsess sessions of one small Claude Code file each.
+sessions_measure() {
+  # Every row twice: on MNT/.logdex/sessions, and on the same sessions' backing files through the
+  # same mount (the baseline a user has without session views). Index built first (the views
+  # are derived from it), page cache of the backing files warm.
+  sdir=$work/sessions
+  say "i: generating $nsess one-file sessions"
+  python3 "$repo/scripts/gen_bench_corpus.py" "$sdir" --sessions "$nsess" --seed "$seed"
+  find "$sdir" -type f -print0 | xargs -0 cat >/dev/null
+  # The session of the open+cat rows (one in the middle) and the newest one (ls -lt's first).
+  pick_rel=$(cd "$sdir" && find claude -type f | LC_ALL=C sort | awk -v n=$((nsess / 2)) 'NR == n')
+  pick_id=$(head -n 1 "$sdir/$pick_rel" | jq -r .sessionId)
+  newest_id=$(head -n 1 "$(find "$sdir" -type f -printf '%T@ %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-)" | jq -r .sessionId)
+  tm() {  # OUT CMD...: wall ms of CMD with stdout to OUT; a failure is an error (and n/a)
+    local out=$1 t0; shift
+    t0=$(ms_now)
+    if ! timeout 900 "$@" >"$out" 2>>"$work/stderr.log"; then fail "i: $* failed"; echo n/a; return; fi
+    elapsed_ms "$t0"
+  }
+  sess_notes=()
+  for b in "${bins[@]}"; do
+    mount_logdex "${bin[$b]}" "$sdir" "ro,cache_dir=$work/cache-sessions-$b" || continue
+    sv=$mnt/.logdex/sessions
+    timeout 900 cat "$mnt/index.ndjson" >/dev/null || fail "cat of $mnt/index.ndjson failed"
+    if ! timeout 60 test -d "$sv"; then
+      sess_notes+=("$b has no .logdex/sessions (a binary without session views): its column is n/a")
+      [ "$b" = before ] || fail "i: the candidate $candidate has no .logdex/sessions"
+      unmount "$mnt"; continue
+    fi
+    # The sessions' rows first, then the same on the backing files, with the daemon's VmRSS
+    # before, between and after: what listing the sessions costs, apart from what listing (and
+    # so looking up) 100,000 backing files costs.
+    add "$b:s_rss0" "$(proc_kb "$pid" VmRSS)"
+    for k in 1 2; do
+      add "$b:s_ls$k" "$(tm "$work/ls-sessions" ls "$sv")"
+      [ "$(wc -l <"$work/ls-sessions")" -eq "$nsess" ] ||
+        fail "i: $b: ls $sv listed $(wc -l <"$work/ls-sessions") names, want $nsess"
+    done
+    for k in 1 2; do add "$b:s_lsl$k" "$(tm /dev/null ls -l "$sv")"; done
+    add "$b:s_lst" "$(tm "$work/lst" bash -c 'ls -lt "$1" | head -n 11' _ "$sv")"
+    sed -n 2p "$work/lst" | grep -qF " $newest_id.ndjson" ||
+      fail "i: $b: ls -lt | head does not start with the newest session $newest_id: $(sed -n 2p "$work/lst")"
+    add "$b:s_find" "$(tm "$work/find" bash -c 'find "$1" -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$sv")"
+    head -n 1 "$work/find" | grep -qF "/$newest_id.ndjson" || fail "i: $b: find | sort does not give the newest session first"
+    add "$b:s_rss1" "$(proc_kb "$pid" VmRSS)"
+    # The backing files: ls of their 1,000-file project dirs (ls -lt DIRS sorts each dir, and
+    # with | head dies of SIGPIPE after the first: so without head), the newest 10 by find.
+    for k in 1 2; do
+      add "$b:b_ls$k" "$(tm "$work/ls-backing" bash -c 'ls "$1"/claude/projects/*' _ "$mnt")"
+      [ "$(grep -c '\.jsonl$' "$work/ls-backing")" -eq "$nsess" ] || fail "i: $b: ls of the backing dirs listed the wrong count"
+    done
+    for k in 1 2; do add "$b:b_lsl$k" "$(tm /dev/null bash -c 'ls -l "$1"/claude/projects/*' _ "$mnt")"; done
+    add "$b:b_lst" "$(tm /dev/null bash -c 'ls -lt "$1"/claude/projects/*' _ "$mnt")"
+    add "$b:b_find" "$(tm /dev/null bash -c 'find "$1"/claude -type f -printf "%T@ %s %p\n" | sort -rn | head -n 10' _ "$mnt")"
+    add "$b:s_rss2" "$(proc_kb "$pid" VmRSS)"
+    add "$b:s_mem" "$(timeout 30 jq -r '.sessions.memory_bytes // "n/a"' "$mnt/.logdex/status.json")"
+    files=$(timeout 30 jq -r '.sessions.files // "n/a"' "$mnt/.logdex/status.json")
+    [ "$files" = "$nsess" ] || fail "i: $b: status.json .sessions.files is $files, want $nsess"
+    # open+cat of one session file (its bytes are its backing file's), first and repeated.
+    add "$b:s_cat1" "$(tm "$work/cat-session" cat "$sv/$pick_id.ndjson")"
+    cmp -s "$work/cat-session" "$sdir/$pick_rel" || fail "i: $b: session $pick_id differs from its only file"
+    add "$b:b_cat1" "$(tm /dev/null cat "$mnt/$pick_rel")"
+    for _ in $(seq $((runs * 4))); do
+      add "$b:s_catn" "$(tm /dev/null cat "$sv/$pick_id.ndjson")"
+      add "$b:b_catn" "$(tm /dev/null cat "$mnt/$pick_rel")"
+    done
+    unmount "$mnt"
+  done
+  rm -rf "$sdir"
+}
+
+# Row i, in the table.
+sessions_table() {
+  header "i. session views: $nsess one-file sessions (ms; base = the same on the backing files through the mount)"
+  per_sess() { awk -v v="$1" -v n="$nsess" 'BEGIN { if (v != "n/a" && v != "" && n > 0) printf "%.0f", v / n; else print "n/a" }'; }
+  srow() {  # LABEL KEY_SESSIONS KEY_BASE: the sessions' ms, the base's ms and their ratio
+    local vb=
+    result "$1" "" "" " ms" "$(bm "$2")" "$(med "after:$2")"
+    result "  base: the same on the backing files" "" "" " ms" "$(bm "$3")" "$(med "after:$3")"
+    [ -n "$baseline" ] && vb=$(ratio "$(med "before:$2")" "$(med "before:$3")")
+    result "  sessions / base" "" "" "x" "$vb" "$(ratio "$(med "after:$2")" "$(med "after:$3")")"
+  }
+  srow "ls | wc -l, first" s_ls1 b_ls1
+  srow "ls | wc -l, second" s_ls2 b_ls2
+  srow "ls -l, first" s_lsl1 b_lsl1
+  srow "ls -l, second" s_lsl2 b_lsl2
+  srow "ls -lt | head (base: ls -lt of the dirs, whole)" s_lst b_lst
+  srow "newest 10: find -printf %T@ | sort -rn | head" s_find b_find
+  srow "open+cat of one session, first" s_cat1 b_cat1
+  srow "open+cat, repeated (median)" s_catn b_catn
+  kbd() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || a == "" || b == "") print "n/a"; else print (b - a) * 1024 }'; }
+  result "daemon VmRSS after the index build" "" "" " MiB" "$(mibk "$(bm s_rss0)")" "$(mibk "$(med after:s_rss0)")"
+  result "daemon VmRSS after the sessions' listings" "" "" " MiB" "$(mibk "$(bm s_rss1)")" "$(mibk "$(med after:s_rss1)")"
+  result "daemon VmRSS after the backing files' listings" "" "" " MiB" "$(mibk "$(bm s_rss2)")" "$(mibk "$(med after:s_rss2)")"
+  rb=$( [ -n "$baseline" ] && per_sess "$(kbd "$(med before:s_rss0)" "$(med before:s_rss1)")" || echo "")
+  result "VmRSS growth by the sessions' listings, per session" "" "" " B" "$rb" "$(per_sess "$(kbd "$(med after:s_rss0)" "$(med after:s_rss1)")")"
+  rb=$( [ -n "$baseline" ] && per_sess "$(kbd "$(med before:s_rss1)" "$(med before:s_rss2)")" || echo "")
+  result "  base: by the backing files' listings, per file" "" "" " B" "$rb" "$(per_sess "$(kbd "$(med after:s_rss1)" "$(med after:s_rss2)")")"
+  rb=$( [ -n "$baseline" ] && per_sess "$(med before:s_mem)" || echo "")
+  result "status.json sessions.memory_bytes, per session" "" "" " B" "$rb" "$(per_sess "$(med after:s_mem)")"
+  result "status.json sessions.memory_bytes" "" "" " B" "$(bm s_mem)" "$(med after:s_mem)"
+  for n in "${sess_notes[@]}"; do note "$n"; done
+  note "base: ls / ls -l / ls -lt of the $((nsess / 1000 + (nsess % 1000 > 0))) project dirs holding the backing files, find over them,"
+  note "cat of the session's only file, all through the same mount (measured after the sessions'"
+  note "rows); open+cat repeated $((runs * 4)) times"
+}
+
+# =================================== --sessions-only ===================================
+if [ "$only_sessions" = 1 ]; then
+  fuse_ok || { say "--sessions-only needs /dev/fuse, fusermount3 and mountpoint"; exit 1; }
+  sessions_measure
+  sessions_table
+  write_results
+  if errors_seen; then exit 1; fi
+  exit 0
+fi
 
 # =================================== --scale ===================================
 if [ "$mode" = scale ]; then
@@ -522,6 +648,7 @@ if fuse_ok; then
     done
     rm -rf "$dir"
   done
+  sessions_measure
 else
   note "mount rows skipped: no /dev/fuse, fusermount3 or mountpoint"
 fi
@@ -535,7 +662,6 @@ $micro"
 fi
 
 # ---- the table ----
-bm() { if [ -n "$baseline" ]; then med "before:$1"; fi; }  # the before column of a median
 cat_med=$(med cat:ms)
 header "a. cold logdex index of the mixed dir ($corpus: $nfiles files, $(mib "$bytes") MiB, $rows rows)"
 line "cat of the log files (wall, median)" "" "$cat_med ms" "" "$(mibps "$bytes" "$cat_med") MiB/s"
@@ -623,6 +749,8 @@ result "logdex index (wall, median)" "" "" " ms" "$(bm sidx_ms)" "$(med after:si
 rb=$( [ -n "$baseline" ] && ratio "$(med before:sidx_ms)" "$fc" || echo "")
 result "logdex index / find | xargs cat" "<=" 1 "x" "$rb" "$(ratio "$(med after:sidx_ms)" "$fc")"
 result "logdex index peak RSS" "" "" " MiB" "$(mibk "$(bm sidx_rss)")" "$(mibk "$(med after:sidx_rss)")"
+
+if fuse_ok; then sessions_table; fi
 
 write_results
 if errors_seen; then exit 1; fi

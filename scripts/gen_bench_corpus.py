@@ -8,6 +8,7 @@ usage:
                                                      N small files of 5 lines each (5N rows)
   gen_bench_corpus.py OUT --gb N [--seed S] [--grow] a big dir of about N GiB, fast: copies
                                                      of one 256 MiB realistic mix
+  gen_bench_corpus.py OUT --sessions N [--seed S]    N sessions: one small Claude Code file each
 
 The realistic mix, by bytes: ~35% pi session stores, ~35% Claude Code sessions, ~20% Codex
 rollouts, ~10% generic JSON-lines logs; every file has 5-400 lines. Nothing is damaged: every
@@ -30,6 +31,12 @@ Every file has its own random stream (seed, i), so file i is the same bytes what
 --grow keeps the files an earlier, smaller run wrote and adds the missing ones (the bench's
 scale curve grows one dir 100k -> 250k -> ... -> 1M). About 17 s per 100,000 files (2 vCPU,
 mostly Python).
+
+--sessions N: N Claude Code session files of 4 lines each, every one its own sessionId (the
+session views' benchmark, SPEC §10), at most 1,000 files per project directory:
+  claude/projects/-home-dev-sDDDD/<uuid>.jsonl          DDDD = i // 1000
+File i's mtime is EPOCH + i minutes, so each session has its own "last new frame" time and
+`ls -t MNT/.logdex/sessions` lists them newest (highest i) first. About 15 s per 100,000.
 
 --gb N: writes copy0000/ (the --mb 256 mix, ~25 s) once, then byte-identical copies
 copy0001/, copy0002/, ... with copy_file_range until the total reaches N GiB (rounded up to a
@@ -355,6 +362,25 @@ def gen_files(out, n, seed):
           % (out, n, made, size / 1048576.0, kept, 5 * n), file=sys.stderr)
 
 
+def gen_sessions(out, n, seed):
+    size = 0
+    base = (EPOCH - datetime.datetime(1970, 1, 1)).total_seconds()
+    for i in range(n):
+        g = Gen(seed * 1000003 + i, lines=4, scale=5)
+        g.clock = i * 60.0
+        project = "s%04d" % (i // FILES_PER_DIR)
+        path = os.path.join(out, "claude", "projects", "-home-dev-" + project, g.uuid() + ".jsonl")
+        if i % FILES_PER_DIR == 0:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = encode_lines(g.claude_lines(project))
+        with open(path, "wb") as f:
+            f.write(data)
+        os.utime(path, (base + i * 60.0, base + i * 60.0))
+        size += len(data)
+    print("gen_bench_corpus: %s: %d session files (%.1f MiB), %d rows"
+          % (out, n, size / 1048576.0, 4 * n), file=sys.stderr)
+
+
 def copy_tree(src, dst):
     for root, _, names in os.walk(src):
         target = os.path.join(dst, os.path.relpath(root, src))
@@ -400,13 +426,14 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="with --rows: ~150-byte lines")
     ap.add_argument("--files", type=int, help="write this many small files of 5 lines each")
     ap.add_argument("--gb", type=float, help="a big dir of about this many GiB (copies)")
+    ap.add_argument("--sessions", type=int, help="write this many one-file Claude sessions")
     ap.add_argument("--grow", action="store_true",
                     help="with --files or --gb: OUT may hold an earlier run's output; add to it")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    modes = [m for m in (args.mb, args.rows, args.files, args.gb) if m is not None]
+    modes = [m for m in (args.mb, args.rows, args.files, args.gb, args.sessions) if m is not None]
     if len(modes) != 1:
-        ap.error("give exactly one of --mb, --rows, --files and --gb")
+        ap.error("give exactly one of --mb, --rows, --files, --gb and --sessions")
     if args.tiny and args.rows is None:
         ap.error("--tiny goes with --rows")
     if args.grow and args.files is None and args.gb is None:
@@ -420,6 +447,8 @@ def main():
         gen_rows(args.out, args.rows, args.tiny, args.seed)
     elif args.files is not None:
         gen_files(args.out, args.files, args.seed)
+    elif args.sessions is not None:
+        gen_sessions(args.out, args.sessions, args.seed)
     else:
         gen_gb(args.out, args.gb, args.seed)
 

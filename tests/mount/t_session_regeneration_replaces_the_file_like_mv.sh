@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# When a session's own frames change other than by growing at the end, its file is replaced the
+# way `mv new old` would (SPEC §10 "regenerated with the index", issue 6's whole-rows rule; issue
+# 11's choice): a new inode number for every new open, which reads the new frames; a descriptor
+# opened before reads on, whole frames only, every frame still there with its bytes unchanged, and
+# gets EOF at the first frame that vanished or changed. Twice: frames cut off the end of a subagent
+# file (truncate), and a frame of the main file rewritten in place with other bytes of the same
+# length; each time the old descriptor had already read into the middle of its second frame.
+. "$(dirname "$0")/lib.sh" "$1"
+. "$(dirname "$0")/lib_live.sh"
+. "$(dirname "$0")/lib_sessions.sh"
+
+logdir=$(make_dir logs)
+mnt=$(make_dir mnt)
+copy_sessions "$logdir"
+sid=55550000-0000-4000-8000-000000000001
+main=claude/projects/-workspace-example-app/$sid.jsonl
+sub2=claude/projects/-workspace-example-app/$sid/subagents/agent-showcol2.jsonl
+expect_log_changes "$logdir/$main" "$logdir/$sub2"
+mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
+sess=$(session_file "$mnt" "$sid")
+
+sess_ino() { on_mount stat -c %i -- "$sess" || fail "stat $sess exited $?"; }
+fd_ino() { on_mount stat -c %i - <&"$1" || fail "fstat of fd $1 exited $?"; }
+# want_now OUT: the session's bytes as `logdex index` of the log dir implies them now.
+want_now() {
+  cli_index "$logdir" "$TEST_DIR/cli.ndjson"
+  sessions_py bytes "$TEST_DIR/cli.ndjson" "$logdir" "$sid" >"$1"
+}
+# read_into_second_frame FD OUT: reads the first frame and 5 bytes of the second from FD.
+read_into_second_frame() {
+  local n
+  n=$(($(head -n 1 -- "$TEST_DIR/v1.ndjson" | wc -c) + 5))
+  on_mount head -c "$n" <&"$1" >"$2" || fail "reading $n bytes of fd $1 exited $?"
+  assert_eq "$n" "$(wc -c <"$2" | tr -d ' ')" "bytes read from fd $1 before the change"
+}
+at_exit 'exec 3<&- 4<&-'
+
+# 1. Frames vanish: the last 2 frames of the second subagent file are cut off.
+on_mount cat -- "$sess" >"$TEST_DIR/v1.ndjson" || fail "cat $sess exited $?"
+want_now "$TEST_DIR/want-v1.ndjson"
+assert_same_bytes "$TEST_DIR/want-v1.ndjson" "$TEST_DIR/v1.ndjson" "the session before any change"
+ino1=$(sess_ino)
+exec 3<"$sess"
+read_into_second_frame 3 "$TEST_DIR/fd3.part1"
+on_mount truncate -s "$(head -n 2 -- "$logdir/$sub2" | wc -c)" -- "$mnt/$sub2" || fail "truncate through the mount exited $?"
+ino2=$(sess_ino)
+assert_ne "$ino1" "$ino2" "st_ino of the session file after 2 of its frames vanished (a new file, as after mv)"
+assert_eq "$ino1" "$(fd_ino 3)" "st_ino by fstat of the descriptor opened before"
+on_mount cat <&3 >"$TEST_DIR/fd3.part2" || fail "reading fd 3 to EOF exited $?"
+exec 3<&-
+want_now "$TEST_DIR/want-v2.ndjson"
+# The session's frames up to the first one that vanished are exactly its frames now (the two
+# vanished ones were its last).
+cat -- "$TEST_DIR/fd3.part1" "$TEST_DIR/fd3.part2" >"$TEST_DIR/fd3.ndjson"
+assert_same_bytes "$TEST_DIR/want-v2.ndjson" "$TEST_DIR/fd3.ndjson" \
+  "the old descriptor: its frames up to the first that vanished, then EOF"
+on_mount cat -- "$sess" >"$TEST_DIR/v2.ndjson" || fail "cat $sess exited $?"
+assert_same_bytes "$TEST_DIR/want-v2.ndjson" "$TEST_DIR/v2.ndjson" "a new open after the truncation"
+! cmp -s "$TEST_DIR/v1.ndjson" "$TEST_DIR/v2.ndjson" || fail "the truncation did not change the session (the case proves nothing)"
+
+# 2. A frame changes: the main file's third frame (uuid sc-r1) gets other bytes, same length.
+exec 4<"$sess"
+read_into_second_frame 4 "$TEST_DIR/fd4.part1"
+off=$(grep -bo -m 1 -F '"uuid": "sc-r1"' -- "$logdir/$main" | cut -d: -f1)
+[ -n "$off" ] || fail "no frame sc-r1 in $main"
+printf '"uuid": "sc-R1"' | on_mount dd of="$mnt/$main" bs=1 seek="$off" conv=notrunc status=none ||
+  fail "rewrite in place through the mount exited $?"
+assert_ne "$ino2" "$(sess_ino)" "st_ino of the session file after one of its frames changed"
+on_mount cat <&4 >"$TEST_DIR/fd4.part2" || fail "reading fd 4 to EOF exited $?"
+exec 4<&-
+want_now "$TEST_DIR/want-v3.ndjson"
+# Frames 1 and 2 are the same in both versions; frame 3 differs: the old descriptor stops there.
+head -n 2 -- "$TEST_DIR/want-v3.ndjson" >"$TEST_DIR/want-fd4.ndjson"
+cmp -s <(head -n 2 -- "$TEST_DIR/v2.ndjson") "$TEST_DIR/want-fd4.ndjson" || fail "the fixture's first two frames changed (the case is not what it says)"
+cat -- "$TEST_DIR/fd4.part1" "$TEST_DIR/fd4.part2" >"$TEST_DIR/fd4.ndjson"
+assert_same_bytes "$TEST_DIR/want-fd4.ndjson" "$TEST_DIR/fd4.ndjson" \
+  "the old descriptor: its frames before the first that changed, then EOF"
+on_mount cat -- "$sess" >"$TEST_DIR/v3.ndjson" || fail "cat $sess exited $?"
+assert_same_bytes "$TEST_DIR/want-v3.ndjson" "$TEST_DIR/v3.ndjson" "a new open after the rewrite"
+read_index "$mnt" "$TEST_DIR/mounted.ndjson"
+assert_sessions_match "$mnt" "$TEST_DIR/mounted.ndjson" "$logdir" "every session after both changes"
+assert_index_canonical "$mnt" "$logdir" "after both changes"
