@@ -230,11 +230,12 @@ absl::StatusOr<struct stat> DerivedFiles::AttrsAfterChange(NodeId id) {
   return st;
 }
 
-absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id) {
+absl::StatusOr<std::unique_ptr<FileHandle>> DerivedFiles::Open(NodeId id, VersionPtr* opened) {
   absl::StatusOr<Snapshot> r = Refreshed(id);
   if (!r.ok()) return r.status();
   if (r->spec.kind == DerivedSpec::Kind::kDirectory) return PosixError(EISDIR, "open");
   if (r->version == nullptr) return PosixError(EIO, "derived file has no version");
+  if (opened != nullptr) *opened = r->version;
   return std::unique_ptr<FileHandle>(new Handle(r->version, r->spec.source));
 }
 

@@ -174,8 +174,10 @@ class DerivedFiles {
   // lowest size the kernel may hold (as for entry replies, header comment).
   absl::StatusOr<struct stat> AttrsAfterChange(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // A read handle on node `id`'s version.
-  absl::StatusOr<std::unique_ptr<FileHandle>> Open(NodeId id) ABSL_LOCKS_EXCLUDED(mu_);
+  // A read handle on node `id`'s version; *opened (if not null) is set to
+  // that version.
+  absl::StatusOr<std::unique_ptr<FileHandle>> Open(NodeId id, VersionPtr* opened = nullptr)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   void Forget(NodeId id, uint64_t nlookup) ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -170,6 +170,9 @@ class LogdexFs {
   // The entry of backing directory `dir` (open as dir_fd) that `name` names:
   // NAME.lz4 when NAME is shown for it (compressed_logs.h), else name.
   std::string BackingName(NodeId dir, int dir_fd, const char* name) const;
+  // OK if the caller may read each of `files` (paths relative to the log
+  // dir; missing ones are skipped), checked with the caller's credentials.
+  absl::Status CheckCallerReads(const RequestCaller& who, const std::vector<std::string>& files);
   // Attributes of a fixed virtual node.
   absl::StatusOr<struct stat> StatVirtual(VirtualId id);
   // Not const: the session views are brought up to date for their counts.

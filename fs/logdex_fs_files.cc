@@ -8,10 +8,12 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/strings/str_format.h"
 #include "fs/errno_status.h"
 #include "fs/kernel_timeouts.h"
 #include "fs/logdex_fs.h"
 #include "fs/virtual_nodes.h"
+#include "index/lz4_format.h"
 
 namespace logdex::fs {
 namespace {
@@ -50,8 +52,12 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
     // attributes of a getattr reply in flight, which was seen as short reads
     // under concurrent appends while this was direct_io): derived_files.h,
     // ReplyInOrder, says how the size is kept exact instead.
-    absl::StatusOr<std::unique_ptr<FileHandle>> handle = derived_.Open(id);
+    VersionPtr version;
+    absl::StatusOr<std::unique_ptr<FileHandle>> handle = derived_.Open(id, &version);
     if (!handle.ok()) return handle.status();
+    // A session view serves log files' bytes: only to a caller who may
+    // read them all (SPEC §5), as the caller's own open of them would.
+    if (absl::Status s = CheckCallerReads(who, version->SourceFiles()); !s.ok()) return s;
     r.handle = *std::move(handle);
     r.keep_cache = true;
     return r;
@@ -114,6 +120,26 @@ absl::StatusOr<OpenResult> LogdexFs::DoOpen(const RequestCaller& who, NodeId id,
   inodes_->NoteOpenFile(id, handle->shared_fd());
   r.handle = std::move(handle);
   return r;
+}
+
+absl::Status LogdexFs::CheckCallerReads(const RequestCaller& who,
+                                        const std::vector<std::string>& files) {
+  if (files.empty()) return absl::OkStatus();
+  AsCaller as(who.Get());
+  if (!as.status().ok()) return as.status();
+  for (const std::string& rel : files) {
+    // NAME shown for NAME.lz4 (compressed_logs.h) is read from NAME.lz4.
+    if (::faccessat(root_.get(), rel.c_str(), R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0) continue;
+    if (errno == ENOENT) {
+      const std::string compressed = rel + std::string(index::lz4_format::kSuffix);
+      if (::faccessat(root_.get(), compressed.c_str(), R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0 ||
+          errno == ENOENT) {
+        continue;  // gone: its frames are cut from what this reads anyway
+      }
+    }
+    return PosixError(errno, absl::StrFormat("a log file of this view (%s)", rel));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> LogdexFs::DoRead(const FileHandle& handle, uint64_t offset,

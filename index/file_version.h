@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -53,6 +54,10 @@ class FileVersion {
   // When the version last grew (or was made), in ns since the Unix epoch:
   // the file's st_mtime.
   virtual int64_t ChangedNs() const = 0;
+  // The log files whose bytes the version serves (paths as shown, relative
+  // to the log dir): whoever opens it must be allowed to read each of them
+  // (SPEC §5, other users). None for a version of the daemon's own rows.
+  virtual std::vector<std::string> SourceFiles() const { return {}; }
 
   // True once a newer version replaced this one.
   bool superseded() const { return superseded_.load(std::memory_order_acquire); }

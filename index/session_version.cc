@@ -51,6 +51,25 @@ uint64_t SessionVersion::MemoryBytes() const {
   return sizeof(*this) + frames_.memory_bytes() + (checked_ != nullptr ? sizeof(Checked) : 0);
 }
 
+std::vector<std::string> SessionVersion::SourceFiles() const {
+  std::vector<uint32_t> ids;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    FrameList::Cursor c = frames_.FromIndex(0);
+    FrameList::Placed p;
+    while (c.Next(&p)) {
+      // Frames of a file mostly follow each other: a short list, searched.
+      if (ids.empty() || ids.back() != p.frame.file) {
+        if (std::find(ids.begin(), ids.end(), p.frame.file) == ids.end()) ids.push_back(p.frame.file);
+      }
+    }
+  }
+  std::vector<std::string> paths;
+  paths.reserve(ids.size());
+  for (uint32_t id : ids) paths.emplace_back(files_->Name(id).path());
+  return paths;
+}
+
 bool SessionVersion::IsPrefixOf(const FrameList& frames) const {
   absl::ReaderMutexLock lock(&mu_);
   return frames.StartsWith(frames_);

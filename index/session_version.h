@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -42,6 +43,8 @@ class SessionVersion final : public FileVersion {
   absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const override
       ABSL_LOCKS_EXCLUDED(mu_, checked_mu_);
   int64_t ChangedNs() const override { return changed_ns_.load(std::memory_order_acquire); }
+
+  std::vector<std::string> SourceFiles() const override ABSL_LOCKS_EXCLUDED(mu_);
 
   uint64_t FrameCount() const ABSL_LOCKS_EXCLUDED(mu_);
   uint64_t MemoryBytes() const ABSL_LOCKS_EXCLUDED(mu_);
