@@ -69,6 +69,9 @@ echo
 echo "\$ jq -c 'select(.state == \"corrupt\")' $mnt/index.ndjson | head -n 3"
 (set +o pipefail; timeout 30 jq -c 'select(.state == "corrupt")' "$mnt/index.ndjson" | head -n 3)
 echo
+echo "\$ ls -lt $mnt/.logdex/sessions | head -n 6    # one file per session, latest first"
+(set +o pipefail; timeout 30 ls -lt "$mnt/.logdex/sessions" | head -n 6)
+echo
 echo "\$ logdex status $mnt"
 timeout 30 "$logdex" status "$mnt" || true  # exit 1: the sample has damage on purpose
 
