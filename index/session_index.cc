@@ -41,6 +41,9 @@ void SessionIndex::ForEachSessionRow(const std::vector<IndexVersion::NamedRun>& 
 
 void SessionIndex::Update(const std::shared_ptr<const IndexVersion>& index) {
   absl::MutexLock lock(&update_mu_);
+  // A caller that took its version before another caller's newer one came
+  // through first: the views already follow the newer one.
+  if (seen_any_ && index->generation() < seen_generation_) return;
   const uint64_t rows = index->RowCount();
   const bool same = seen_any_ && index->generation() == seen_generation_;
   if (same && rows == seen_rows_) return;

@@ -50,7 +50,8 @@ class SessionIndex {
   SessionIndex& operator=(const SessionIndex&) = delete;
 
   // Brings the views up to date with `index`, the index's current version.
-  // Cheap when no row was added since the last call.
+  // Cheap when no row was added since the last call; a version older than
+  // one already followed (a caller that raced another) changes nothing.
   void Update(const std::shared_ptr<const IndexVersion>& index)
       ABSL_LOCKS_EXCLUDED(update_mu_, mu_);
 

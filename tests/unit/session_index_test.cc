@@ -214,6 +214,18 @@ TEST_F(SessionIndexTest, ARegenerationElsewhereLeavesAnUnchangedSessionsVersionA
   ExpectMatchesTheIndex();
 }
 
+TEST_F(SessionIndexTest, AnOlderIndexVersionArrivingLateChangesNothing) {
+  Start();
+  std::shared_ptr<const IndexVersion> old_index = live_->Current();
+  log_.Write("p/s1.jsonl", Frame("s1", "rewritten"));
+  Update();
+  std::shared_ptr<const SessionVersion> now = sessions_->Find("s1.ndjson");
+  sessions_->Update(old_index);  // a caller that took it before the regeneration
+  EXPECT_EQ(sessions_->Find("s1.ndjson"), now);
+  EXPECT_FALSE(now->superseded());
+  ExpectMatchesTheIndex();
+}
+
 TEST_F(SessionIndexTest, ASessionWhoseFramesAllGoHasNoFileAfterwards) {
   Start();
   ASSERT_EQ(unlink(log_.Path("q/resumed.jsonl").c_str()), 0);
