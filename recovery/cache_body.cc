@@ -217,8 +217,11 @@ absl::Status CheckRun(const Reader& r, size_t at, size_t i, const index::Run& ru
   if (run.rendered_size == 0 || run.data.empty()) {
     return r.Error(at, absl::StrFormat("run %d has rows but no bytes", i));
   }
-  const uint64_t want = (run.rows + index::kCheckpointRows - 1) / index::kCheckpointRows;
-  if (run.checkpoints.size() != want) {
+  // Rounded up without adding first: a row count near 2^64 must not wrap
+  // to "no checkpoints" (a crash the fuzzer found: checkpoint 0 was read
+  // from an empty list).
+  const uint64_t want = run.rows / index::kCheckpointRows + (run.rows % index::kCheckpointRows != 0);
+  if (run.checkpoints.empty() || run.checkpoints.size() != want) {
     return r.Error(at, absl::StrFormat("run %d has %d checkpoints for %d rows, want %d", i,
                                        run.checkpoints.size(), run.rows, want));
   }
