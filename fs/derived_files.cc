@@ -11,9 +11,6 @@
 #include "fs/kernel_timeouts.h"
 
 namespace logdex::fs {
-namespace {
-
-}  // namespace
 
 // Reads one version; while it is current, each read first brings the source
 // up to date (SPEC §4 freshness), which may make a newer version: this

@@ -178,7 +178,7 @@ absl::StatusOr<std::unique_ptr<DirHandle>> LogdexFs::DoOpendir(const RequestCall
     for (DirEntry& e : derived_.Entries(kLogdexDirName)) dir->entries.push_back(std::move(e));
     return dir;
   }
-  if (IsDerived(id)) {  // a derived directory (a pi store's missing index/)
+  if (IsDerived(id)) {  // a derived directory (/.logdex/sessions, a pi store's missing index/)
     std::optional<std::string> path = DirPathOf(id);
     if (!path) return PosixError(ENOTDIR, "opendir");
     const std::string parent = path->find('/') == std::string::npos

@@ -18,6 +18,8 @@ SessionIndex::SessionIndex(const std::string& log_dir)
 template <typename Add>
 void SessionIndex::ForEachSessionRow(const std::vector<IndexVersion::NamedRun>& runs,
                                      uint64_t skip, Add add) {
+  // st_mtime of each file read, stat'ed once per pass.
+  absl::flat_hash_map<uint32_t, int64_t> mtimes;
   for (const IndexVersion::NamedRun& named : runs) {
     const Run& run = *named.run;
     const uint32_t file = files_->Intern(named.file);
@@ -27,9 +29,9 @@ void SessionIndex::ForEachSessionRow(const std::vector<IndexVersion::NamedRun>& 
     for (uint64_t i = 0; dec.Next(&row); ++i) {
       if (i < skip || row.error != FrameError::kNone || !row.session_id) continue;
       if (!mtime) {
-        auto it = mtimes_.find(file);
-        if (it == mtimes_.end()) {
-          it = mtimes_.emplace(file, files_->MtimeNs(file).value_or(NowNs())).first;
+        auto it = mtimes.find(file);
+        if (it == mtimes.end()) {
+          it = mtimes.emplace(file, files_->MtimeNs(file).value_or(NowNs())).first;
         }
         mtime = it->second;
       }
@@ -47,13 +49,11 @@ void SessionIndex::Update(const std::shared_ptr<const IndexVersion>& index) {
   const uint64_t rows = index->RowCount();
   const bool same = seen_any_ && index->generation() == seen_generation_;
   if (same && rows == seen_rows_) return;
-  mtimes_.clear();
   if (same) {
     Follow(*index);
   } else {
     Rebuild(*index);
   }
-  mtimes_.clear();
   seen_any_ = true;
   seen_generation_ = index->generation();
 }

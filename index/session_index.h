@@ -97,8 +97,6 @@ class SessionIndex {
   // Generations of new session versions (made under update_mu_; atomic
   // because the analysis cannot see the lock inside Follow's callback).
   std::atomic<uint64_t> next_generation_{1};
-  // Per Update: st_mtime of each file id read (stat'ed once).
-  absl::flat_hash_map<uint32_t, int64_t> mtimes_ ABSL_GUARDED_BY(update_mu_);
 
   mutable absl::Mutex mu_;
   // By file name. The versions are written under update_mu_ (they lock
