@@ -1,5 +1,6 @@
 #include "fs/request_metrics.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -37,7 +38,7 @@ void ForListed(const RequestMetrics& m, F&& f) {
   for (int i = 0; i < kRequestOpCount; ++i) {
     const auto op = static_cast<RequestOp>(i);
     const OpSnapshot s = m.Snapshot(op);
-    if (m.served(op) || s.count > 0) f(op, s);
+    if (m.served(op) || s.arrived > 0) f(op, s);
   }
 }
 
@@ -73,8 +74,10 @@ OpSnapshot RequestMetrics::Snapshot(RequestOp op) const {
   OpSnapshot s;
   for (int b = 0; b < kLatencyBuckets; ++b) {
     s.buckets[b] = c.buckets[b].load(std::memory_order_relaxed);
-    s.count += s.buckets[b];
+    s.finished += s.buckets[b];
   }
+  // Read last: a request finished in the snapshot arrived in it too.
+  s.arrived = std::max(c.arrived.load(std::memory_order_relaxed), s.finished);
   s.sum_ns = c.sum_ns.load(std::memory_order_relaxed);
   s.errors = c.errors.load(std::memory_order_relaxed);
   return s;
@@ -82,11 +85,12 @@ OpSnapshot RequestMetrics::Snapshot(RequestOp op) const {
 
 void AppendRequestMetricsProm(const RequestMetrics& m, std::string* out) {
   absl::StrAppend(out,
-                  "# HELP logdex_fuse_requests_total FUSE requests served, by operation.\n"
+                  "# HELP logdex_fuse_requests_total FUSE requests, by operation, counted as they "
+                  "arrive.\n"
                   "# TYPE logdex_fuse_requests_total counter\n");
   ForListed(m, [&](RequestOp op, const OpSnapshot& s) {
     absl::StrAppendFormat(out, "logdex_fuse_requests_total{op=\"%s\"} %d\n", A(RequestOpName(op)),
-                          s.count);
+                          s.arrived);
   });
   absl::StrAppend(out,
                   "# HELP logdex_fuse_request_errors_total FUSE requests answered with an error "
@@ -101,7 +105,7 @@ void AppendRequestMetricsProm(const RequestMetrics& m, std::string* out) {
                   "handler, reply included, by operation (operations seen so far).\n"
                   "# TYPE logdex_fuse_request_duration_seconds histogram\n");
   ForListed(m, [&](RequestOp op, const OpSnapshot& s) {
-    if (s.count == 0) return;
+    if (s.finished == 0) return;
     const absl::string_view name = A(RequestOpName(op));
     uint64_t cumulative = 0;
     for (int b = 0; b < kLatencyBuckets; ++b) {
@@ -112,7 +116,7 @@ void AppendRequestMetricsProm(const RequestMetrics& m, std::string* out) {
     absl::StrAppendFormat(out, "logdex_fuse_request_duration_seconds_sum{op=\"%s\"} %s\n", name,
                           Seconds(s.sum_ns));
     absl::StrAppendFormat(out, "logdex_fuse_request_duration_seconds_count{op=\"%s\"} %d\n", name,
-                          s.count);
+                          s.finished);
   });
 }
 
@@ -131,7 +135,7 @@ std::string RequestsJson(const RequestMetrics& m) {
     absl::StrAppendFormat(&out,
                           "%s\n    \"%s\": {\"count\": %d, \"errors\": %d, \"sum_seconds\": %s, "
                           "\"buckets\": [%s]}",
-                          first ? "" : ",", A(RequestOpName(op)), s.count, s.errors,
+                          first ? "" : ",", A(RequestOpName(op)), s.arrived, s.errors,
                           Seconds(s.sum_ns), buckets);
     first = false;
   });

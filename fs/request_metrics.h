@@ -1,10 +1,14 @@
 // FUSE request metrics: for each operation, how many requests came, how many
 // were answered with an error, and how long each took from the handler's
-// start to its return (it has replied by then), as a histogram. Rendered into
+// start to its return (it has replied by then), as a histogram. A request is
+// counted as it arrives, before its reply: whoever has seen a reply (a `cat`
+// that returned) finds the request in logdex_fuse_requests_total, whichever
+// thread renders the metrics next. The histogram counts finished requests, so
+// its _count trails the total by the requests in flight. Rendered into
 // metrics.prom (logdex_fuse_requests_total, logdex_fuse_request_errors_total,
 // logdex_fuse_request_duration_seconds) and status.json ("requests").
 //
-// Cost on the request path: two steady_clock reads and three relaxed atomic
+// Cost on the request path: two steady_clock reads and four relaxed atomic
 // adds on counters of the operation (padded to their own cache lines); no
 // mutex, no allocation. Under -o debug each request also gets one trace line
 // in the daemon's log (daemon_log.h), which takes the log's mutex.
@@ -78,9 +82,10 @@ inline constexpr int kLatencyBuckets = static_cast<int>(kLatencyBoundsNs.size())
 int LatencyBucket(int64_t ns);
 
 // What one operation's counters held at one moment (each read on its own;
-// `count` is the sum of the buckets, so the histogram always adds up).
+// `finished` is the sum of the buckets, so the histogram always adds up).
 struct OpSnapshot {
-  uint64_t count = 0;
+  uint64_t arrived = 0;   // requests that came, in flight included
+  uint64_t finished = 0;  // requests replied to (the histogram's count)
   uint64_t errors = 0;
   int64_t sum_ns = 0;
   std::array<uint64_t, kLatencyBuckets> buckets = {};  // per bucket, not cumulative
@@ -94,7 +99,11 @@ class RequestMetrics {
   RequestMetrics(const RequestMetrics&) = delete;
   RequestMetrics& operator=(const RequestMetrics&) = delete;
 
-  // Lock-free; any thread.
+  // Lock-free; any thread. A request Arrives before its handler runs and is
+  // Recorded after it replied, with its duration and errno.
+  void Arrive(RequestOp op) {
+    ops_[static_cast<int>(op)].arrived.fetch_add(1, std::memory_order_relaxed);
+  }
   void Record(RequestOp op, int64_t ns, int err) {
     OpCounters& c = ops_[static_cast<int>(op)];
     c.buckets[LatencyBucket(ns)].fetch_add(1, std::memory_order_relaxed);
@@ -116,6 +125,7 @@ class RequestMetrics {
 
  private:
   struct alignas(64) OpCounters {
+    std::atomic<uint64_t> arrived{0};
     std::array<std::atomic<uint64_t>, kLatencyBuckets> buckets = {};
     std::atomic<int64_t> sum_ns{0};
     std::atomic<uint64_t> errors{0};
@@ -167,6 +177,7 @@ class RequestScope {
   RequestScope(RequestMetrics& metrics, RequestOp op, uint64_t ino)
       : metrics_(metrics), op_(op), ino_(ino), start_(std::chrono::steady_clock::now()),
         outer_(current_) {
+    metrics_.Arrive(op_);
     current_ = this;
   }
   ~RequestScope();

@@ -26,6 +26,12 @@ fuse_lowlevel_ops ServingReadAndLookup() {
   return ops;
 }
 
+// One request, start to finish, as the wrapper reports it.
+void Serve(RequestMetrics& m, RequestOp op, int64_t ns, int err) {
+  m.Arrive(op);
+  m.Record(op, ns, err);
+}
+
 TEST(RequestMetricsTest, ADurationFallsInTheFirstBucketWhoseBoundHoldsIt) {
   EXPECT_EQ(LatencyBucket(0), 0);
   EXPECT_EQ(LatencyBucket(10'000), 0);  // le is inclusive
@@ -38,26 +44,45 @@ TEST(RequestMetricsTest, ADurationFallsInTheFirstBucketWhoseBoundHoldsIt) {
 
 TEST(RequestMetricsTest, CountsErrorsAndSumsAreKeptPerOperation) {
   RequestMetrics m(ServingReadAndLookup());
-  m.Record(RequestOp::kRead, 20'000, 0);
-  m.Record(RequestOp::kRead, 3'000'000, EIO);
-  m.Record(RequestOp::kLookup, 1, ENOENT);
+  Serve(m, RequestOp::kRead, 20'000, 0);
+  Serve(m, RequestOp::kRead, 3'000'000, EIO);
+  Serve(m, RequestOp::kLookup, 1, ENOENT);
   const OpSnapshot r = m.Snapshot(RequestOp::kRead);
-  EXPECT_EQ(r.count, 2u);
+  EXPECT_EQ(r.arrived, 2u);
+  EXPECT_EQ(r.finished, 2u);
   EXPECT_EQ(r.errors, 1u);
   EXPECT_EQ(r.sum_ns, 3'020'000);
   EXPECT_EQ(r.buckets[1], 1u);
   EXPECT_EQ(r.buckets[8], 1u);
   EXPECT_EQ(m.Snapshot(RequestOp::kLookup).errors, 1u);
-  EXPECT_EQ(m.Snapshot(RequestOp::kWrite).count, 0u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kWrite).arrived, 0u);
+}
+
+// A request is in the total from its arrival, before its handler replies, so
+// a program that saw the reply and then reads metrics.prom finds it counted;
+// the histogram has only finished requests.
+TEST(RequestMetricsTest, ARequestInFlightIsInTheTotalButNotTheHistogram) {
+  RequestMetrics m(ServingReadAndLookup());
+  Serve(m, RequestOp::kRead, 5'000, 0);
+  m.Arrive(RequestOp::kRead);
+  const OpSnapshot r = m.Snapshot(RequestOp::kRead);
+  EXPECT_EQ(r.arrived, 2u);
+  EXPECT_EQ(r.finished, 1u);
+  std::string text;
+  AppendRequestMetricsProm(m, &text);
+  EXPECT_THAT(text, HasSubstr("logdex_fuse_requests_total{op=\"read\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("logdex_fuse_request_duration_seconds_count{op=\"read\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("_bucket{op=\"read\",le=\"+Inf\"} 1\n"));
+  EXPECT_THAT(RequestsJson(m), HasSubstr("\"read\": {\"count\": 2,"));
 }
 
 // Every family once, its samples together, HELP and TYPE before them; the
 // histogram cumulative, ending in +Inf equal to _count.
 TEST(RequestMetricsTest, TheExpositionIsValidTextFormat004) {
   RequestMetrics m(ServingReadAndLookup());
-  m.Record(RequestOp::kRead, 5'000, 0);
-  m.Record(RequestOp::kRead, 60'000, 0);
-  m.Record(RequestOp::kRead, 20'000'000'000, EIO);
+  Serve(m, RequestOp::kRead, 5'000, 0);
+  Serve(m, RequestOp::kRead, 60'000, 0);
+  Serve(m, RequestOp::kRead, 20'000'000'000, EIO);
   std::string text;
   AppendRequestMetricsProm(m, &text);
   std::vector<std::string> families;
@@ -109,8 +134,8 @@ TEST(RequestMetricsTest, TheExpositionIsValidTextFormat004) {
 
 TEST(RequestMetricsTest, StatusJsonHasCountErrorsSumAndCumulativeBuckets) {
   RequestMetrics m(ServingReadAndLookup());
-  m.Record(RequestOp::kRead, 5'000, 0);
-  m.Record(RequestOp::kRead, 20'000'000'000, EIO);
+  Serve(m, RequestOp::kRead, 5'000, 0);
+  Serve(m, RequestOp::kRead, 20'000'000'000, EIO);
   const std::string json = RequestsJson(m);
   EXPECT_THAT(json, HasSubstr("\"read\": {\"count\": 2, \"errors\": 1, \"sum_seconds\": 20.000005000, "
                               "\"buckets\": [[0.00001, 1], [0.000025, 1]"));
@@ -141,12 +166,36 @@ TEST(RequestMetricsTest, TheWrapperTimesEveryServedOperationAndOnlyThose) {
   kTimed.lookup(nullptr, 1, "x");
   kTimed.getattr(nullptr, 1, nullptr);
   kTimed.getattr(nullptr, 1, nullptr);
-  EXPECT_EQ(m.Snapshot(RequestOp::kLookup).count, 1u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kLookup).arrived, 1u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kLookup).finished, 1u);
   EXPECT_EQ(m.Snapshot(RequestOp::kLookup).errors, 1u);
-  EXPECT_EQ(m.Snapshot(RequestOp::kGetattr).count, 2u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kGetattr).arrived, 2u);
   EXPECT_EQ(m.Snapshot(RequestOp::kGetattr).errors, 0u);
   EXPECT_TRUE(m.served(RequestOp::kGetattr));
   EXPECT_FALSE(m.served(RequestOp::kRead));
+  g_metrics = nullptr;
+}
+
+// The wrapper counts a request before its handler runs (and so before the
+// reply the handler sends): the handler already sees itself in the total.
+uint64_t g_arrived_in_handler = 0;
+void CountingGetattr(fuse_req_t, fuse_ino_t, fuse_file_info*) {
+  g_arrived_in_handler = g_metrics->Snapshot(RequestOp::kGetattr).arrived;
+}
+constexpr fuse_lowlevel_ops MakeCountingHandlers() {
+  fuse_lowlevel_ops ops = {};
+  ops.getattr = CountingGetattr;
+  return ops;
+}
+constexpr fuse_lowlevel_ops kCountingHandlers = MakeCountingHandlers();
+constexpr fuse_lowlevel_ops kCountingTimed = WithRequestMetrics<kCountingHandlers, TestMetricsOf>();
+
+TEST(RequestMetricsTest, TheWrapperCountsARequestBeforeItsHandlerReplies) {
+  RequestMetrics m(kCountingTimed);
+  g_metrics = &m;
+  kCountingTimed.getattr(nullptr, 1, nullptr);
+  EXPECT_EQ(g_arrived_in_handler, 1u);
+  EXPECT_EQ(m.Snapshot(RequestOp::kGetattr).finished, 1u);
   g_metrics = nullptr;
 }
 
