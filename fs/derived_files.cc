@@ -27,7 +27,12 @@ class DerivedFiles::Handle : public FileHandle {
       absl::StatusOr<VersionPtr> now = source_->Current(/*may_open=*/true);
       if (!now.ok()) return now.status();
     }
-    return version_->Read(offset, size, out);
+    absl::Status s = version_->Read(offset, size, out);
+    // Bytes of this version that are gone for good (a session view's frame
+    // left its log file): the file this descriptor opened is stale; a new
+    // open gets the current version.
+    if (absl::IsDataLoss(s)) return PosixError(ESTALE, s.message());
+    return s;
   }
 
  private:

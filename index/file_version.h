@@ -46,10 +46,10 @@ class FileVersion {
   // The bytes held now; only grows, and is final once superseded().
   virtual uint64_t Size() const = 0;
   // Appends bytes [offset, offset + length) of the version, as far as it
-  // reaches now, to *out. Fewer bytes (even none) only where the version
-  // cannot serve more (a session view whose frame is gone: it ends where
-  // the frame starts, which is inside a frame an earlier read began). An error only when the bytes cannot be read now but may
-  // be later (descriptors exhausted); what *out holds then is not a reply.
+  // reaches now, to *out: fewer only past its end. An error when the bytes
+  // cannot be read now: ResourceExhausted when they may be later
+  // (descriptors), DataLoss when they are gone for good (a session view
+  // whose frame left its log file). What *out holds then is not a reply.
   virtual absl::Status Read(uint64_t offset, uint64_t length, std::string* out) const = 0;
   // When the version last grew (or was made), in ns since the Unix epoch:
   // the file's st_mtime.

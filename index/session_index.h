@@ -12,8 +12,8 @@
 // session is laid out again from the new rows; a session whose frames begin
 // with exactly the frames its file held keeps its version and grows into the
 // new list, and only a session whose frames changed otherwise gets a new
-// version (a new inode in the mount, the old one read on to its end by the
-// handles that hold it). So an unrelated rewrite elsewhere in the log dir
+// version (a new inode in the mount, the old one read on by the handles that
+// hold it, as far as its frames are still there: session_version.h). So an unrelated rewrite elsewhere in the log dir
 // leaves a followed session alone.
 //
 // st_mtime (ChangedNs) of a session is the time of its last new frame,

@@ -85,6 +85,12 @@ void SessionVersion::Append(const FrameLocation& frame, int64_t frame_ns) {
   }
 }
 
+absl::Status SessionVersion::Gone(const FrameList::Placed& p, std::string_view why) const {
+  return absl::DataLossError(absl::StrFormat(
+      "session view: the frame at byte %d (%s, offset %d) is no longer there: %s", p.start,
+      files_->Name(p.frame.file).path(), p.frame.offset, why));
+}
+
 absl::Status SessionVersion::Read(uint64_t offset, uint64_t length, std::string* out) const {
   // The frames the range touches, copied out: the files are read unlocked.
   std::vector<FrameList::Placed> frames;
@@ -110,7 +116,7 @@ absl::Status SessionVersion::Read(uint64_t offset, uint64_t length, std::string*
               "open of log file %s for a session view: out of descriptors",
               files_->Name(p.frame.file).path()));
         }
-        return absl::OkStatus();  // gone: this version ends before the frame
+        return Gone(p, "its log file is gone");
       }
     }
     const uint64_t from = std::max(offset, p.start) - p.start;
@@ -127,13 +133,13 @@ absl::Status SessionVersion::Read(uint64_t offset, uint64_t length, std::string*
       out->resize(at + (to - from));
       const uint64_t got = ReadUpTo(*file, out->data() + at, to - from, p.frame.offset + from);
       out->resize(at + got);
-      if (got < to - from) return absl::OkStatus();
+      if (got < to - from) return Gone(p, "its log file is shorter");
       continue;
     }
     whole.resize(p.frame.length);
     if (ReadUpTo(*file, whole.data(), p.frame.length, p.frame.offset) != p.frame.length ||
         Crc32c(whole) != p.frame.crc32c) {
-      return absl::OkStatus();  // changed: this version ends before the frame
+      return Gone(p, "its bytes in the log file changed");
     }
     {
       absl::MutexLock lock(&checked_mu_);

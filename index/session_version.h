@@ -4,11 +4,14 @@
 // are (frame_list.h: ~8 bytes a frame), never their bytes.
 //
 // Reads check every frame they serve against its CRC-32C, reading it whole
-// (a frame the read only partly covers too). A frame whose bytes are gone or
-// differ (its file was truncated or rewritten: the index is regenerated, and
-// a handle on this version reads on) ends the read there: the reader gets
-// whole frames, then EOF, never bytes of another version. So any read is
-// still a substring of the version's bytes. The last frame checked whole is
+// (a frame the read only partly covers too). A read that needs a frame whose
+// bytes are gone or differ (its file was truncated, rewritten or renamed:
+// the index is regenerated, and a handle on this version reads on) fails
+// with DataLoss: never bytes of another version, and never fewer bytes than
+// the version holds, which a reader through the page cache could not tell
+// from the end of the file (or would see as NUL bytes, if the kernel's idea
+// of the size moved meanwhile). So any read is the version's bytes, or an
+// error. The last frame checked whole is
 // remembered with its file's identity (inode, size, mtime), so reading one
 // large frame in kernel-sized pieces reads it whole once, not once a piece.
 //
@@ -22,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -59,6 +63,9 @@ class SessionVersion final : public FileVersion {
   void Supersede() { MarkSuperseded(); }
 
  private:
+  // The error of a read that needs frame `p`, no longer in its file.
+  absl::Status Gone(const FrameList::Placed& p, std::string_view why) const;
+
   // Where a frame that was read whole and matched its CRC was.
   struct Checked {
     uint64_t start = 0;

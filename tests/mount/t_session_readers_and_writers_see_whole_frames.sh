@@ -4,12 +4,12 @@
 # log dir, one of them spread over 3 files, while a third writer rewrites the files of 2 more
 # (truncations to a frame boundary, renames across directories), so their session files are
 # replaced again and again. Meanwhile 3 readers read random session files whole, over and over:
-# every open succeeds; every line read is a frame of that session only (a JSON object with its
-# sessionId); no frame comes twice in one read; a read of a session that only grows is never
-# empty and ends in "\n". (A read of a rewritten session may end where its log file's frames went
-# away, inside a frame: the known limit the README states; such reads are counted.) Afterwards
-# the session files are exactly the frames of the mount's index, the index sorted is
-# `logdex index` sorted, and the daemon is alive. Ends with one line of figures on stdout.
+# every open succeeds; every read that succeeds is whole frames, never empty, never with a NUL
+# byte; every line is a frame of that session only (a JSON object with its sessionId); no frame
+# comes twice in one read. Only a read of a rewritten session may fail, and then only with ESTALE
+# (its file was replaced and the frames it still needed left their log file; counted), never by
+# coming back short. Afterwards the session files are exactly the frames of the mount's index, the
+# index sorted is `logdex index` sorted, and the daemon is alive. Ends with one line of figures.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/lib_sessions.sh"
@@ -41,7 +41,7 @@ on_mount ls -- "$(sessions_dir "$mnt")" >/dev/null || fail "ls of the session di
 
 # The soak itself: writers and readers as threads of one process, under one hard timeout.
 figures=$(timeout -k 5 $((duration + 120)) python3 - "$logdir" "$mnt" "$duration" <<'EOF'
-import json, os, random, sys, threading, time
+import errno, json, os, random, sys, threading, time
 
 logdir, mnt, duration = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sessions = ["soak-%d" % k for k in range(8)] + ["soak-multi"]
@@ -111,33 +111,40 @@ def reader(k):
         sid = r.choice(sessions)
         path = os.path.join(mnt, ".logdex/sessions", sid + ".ndjson")
         chunks = []
+        stale = False
         try:
             fd = os.open(path, os.O_RDONLY)
-            try:
-                while True:
-                    b = os.read(fd, r.choice([4096, 65536, 131072]))
-                    if not b:
-                        break
-                    chunks.append(b)
-            finally:
-                os.close(fd)
         except OSError as e:
-            fail("reader %d: %s: %s" % (k, sid, e))
+            fail("reader %d: open of %s: %s" % (k, sid, e))
             break
+        try:
+            while True:
+                b = os.read(fd, r.choice([4096, 65536, 131072]))
+                if not b:
+                    break
+                chunks.append(b)
+        except OSError as e:
+            # A rewritten session's file, replaced while it was read: the frames it still
+            # needed left its log file, so its read fails (never comes back short).
+            if e.errno != errno.ESTALE or sid not in REWRITTEN:
+                fail("reader %d: read of %s: %s" % (k, sid, e))
+                break
+            stale = True
+        finally:
+            os.close(fd)
         data = b"".join(chunks)
         count("reads")
         count("bytes read", len(data))
-        if not data.endswith(b"\n"):
-            if sid not in REWRITTEN:
-                fail("reader %d: a read of %s, a session that only grows, %s" %
-                     (k, sid, "is empty" if not data else "ends inside a frame: ...%r" % data[-80:]))
-                break
-            # The known limit (README, "Session views"): a session file is read from the log
-            # files, not from a copy, so a read that a rename or rewrite of its log file overtakes
-            # ends where the frames went away, which may be inside one. What came before is
-            # still checked below.
-            count("reads cut by a rewrite")
-            data = data[:data.rfind(b"\n") + 1]
+        if b"\0" in data:
+            fail("reader %d: a read of %s has NUL bytes at %d" % (k, sid, data.index(b"\0")))
+            break
+        if stale:
+            count("reads ended by ESTALE")
+            data = data[:data.rfind(b"\n") + 1]  # what came before the error: checked below
+        elif not data or not data.endswith(b"\n"):
+            fail("reader %d: a read of %s %s" %
+                 (k, sid, "is empty" if not data else "ends inside a frame: ...%r" % data[-80:]))
+            break
         seen = set()
         for line in data.split(b"\n")[:-1]:
             try:

@@ -2,11 +2,15 @@
 # When a session's own frames change other than by growing at the end, its file is replaced the
 # way `mv new old` would (SPEC §10 "regenerated with the index", issue 6's whole-rows rule; issue
 # 11's choice): a new inode number for every new open, which reads the new frames; a descriptor
-# opened before reads on in the old file, whole frames only, never a byte of the new one: at least
-# every frame still there with its bytes unchanged; frames that vanished or changed only as the old
-# file held them (from the page cache), else EOF before them. Twice: frames cut off the end of a
-# subagent file (truncate), and a frame of the main file rewritten in place with other bytes of the
-# same length; each time the old descriptor had already read into the middle of its second frame.
+# opened before reads on in the old file, never a byte of the new one: whole frames to its end
+# where the old file's bytes are still in the page cache or the log files (at least every frame
+# still there with its bytes unchanged), else a read error, "Stale file handle", where they are in
+# neither (never a short read, which would look like the end of the file). Twice: frames cut off
+# the end of a subagent file (truncate), and a frame of the main file rewritten in place with other
+# bytes of the same length; each time the old descriptor had already read into the middle of its
+# second frame. Then a third time, where the old bytes cannot be in the page cache: a 1 MB
+# session whose only log file is renamed away after its descriptor read its first 10 bytes must
+# end in ESTALE.
 . "$(dirname "$0")/lib.sh" "$1"
 . "$(dirname "$0")/lib_live.sh"
 . "$(dirname "$0")/lib_sessions.sh"
@@ -17,7 +21,13 @@ copy_sessions "$logdir"
 sid=55550000-0000-4000-8000-000000000001
 main=claude/projects/-workspace-example-app/$sid.jsonl
 sub2=claude/projects/-workspace-example-app/$sid/subagents/agent-showcol2.jsonl
-expect_log_changes "$logdir/$main" "$logdir/$sub2"
+# A session of its own, about 1 MB in one file: more than the kernel reads ahead at a first read.
+big=big/stale.jsonl
+mkdir -p "$logdir/big"
+awk 'BEGIN { for (i = 0; i < 5000; i++)
+  printf "{\"type\":\"user\",\"sessionId\":\"stale-1\",\"uuid\":\"u-%05d\",\"pad\":\"%0150d\"}\n", i, 0 }' \
+  >"$logdir/$big"
+expect_log_changes "$logdir/$main" "$logdir/$sub2" "$logdir/big"
 mount_logdex "$logdir" "$mnt" -o "cache_dir=$(make_dir cache)"
 sess=$(session_file "$mnt" "$sid")
 
@@ -36,10 +46,25 @@ read_into_second_frame() {
   assert_eq "$n" "$(wc -c <"$2" | tr -d ' ')" "bytes read from fd $1 before the change"
 }
 at_exit 'exec 3<&- 4<&-'
+# read_rest FD OUT WHAT: the rest of FD, to its end, into OUT. Sets stale=1 when the read ended in
+# ESTALE instead (allowed: see the header); any other failure fails the test.
+read_rest() {
+  local rc=0
+  stale=0
+  on_mount cat <&"$1" >"$2" 2>"$2.err" || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  grep -q 'Stale file handle' -- "$2.err" || fail "$3: reading fd $1 to its end exited $rc: $(cat -- "$2.err")"
+  stale=1
+}
 # assert_old_frames OLD GOT KEPT WHAT: GOT (what an old descriptor read) is the first k frames of
-# OLD (the old file's bytes) for some k at least the frame count of KEPT (the frames unchanged).
+# OLD (the old file's bytes) for some k at least the frame count of KEPT (the frames unchanged);
+# when its read ended in ESTALE ($stale), only a prefix of OLD's bytes.
 assert_old_frames() {
   local old=$1 got=$2 kept=$3 what=$4 n k
+  if [ "$stale" -eq 1 ]; then
+    cmp -s -n "$(wc -c <"$got" | tr -d ' ')" -- "$old" "$got" || fail "$what: not a prefix of the old file"
+    return 0
+  fi
   n=$(wc -l <"$got" | tr -d ' ')
   k=$(wc -l <"$kept" | tr -d ' ')
   [ "$n" -ge "$k" ] || fail "$what: $n whole frames, fewer than the $k unchanged ones"
@@ -59,7 +84,7 @@ on_mount truncate -s "$(head -n 2 -- "$logdir/$sub2" | wc -c)" -- "$mnt/$sub2" |
 ino2=$(sess_ino)
 assert_ne "$ino1" "$ino2" "st_ino of the session file after 2 of its frames vanished (a new file, as after mv)"
 assert_eq "$ino1" "$(fd_ino 3)" "st_ino by fstat of the descriptor opened before"
-on_mount cat <&3 >"$TEST_DIR/fd3.part2" || fail "reading fd 3 to EOF exited $?"
+read_rest 3 "$TEST_DIR/fd3.part2" "the old descriptor after 2 of its frames vanished"
 exec 3<&-
 want_now "$TEST_DIR/want-v2.ndjson"
 # The session's frames up to the first one that vanished are exactly its frames now (the two
@@ -80,7 +105,7 @@ off=$(grep -bo -m 1 -F '"uuid": "sc-r1"' -- "$logdir/$main" | cut -d: -f1)
 printf '"uuid": "sc-R1"' | on_mount dd of="$mnt/$main" bs=1 seek="$off" conv=notrunc status=none ||
   fail "rewrite in place through the mount exited $?"
 assert_ne "$ino2" "$(sess_ino)" "st_ino of the session file after one of its frames changed"
-on_mount cat <&4 >"$TEST_DIR/fd4.part2" || fail "reading fd 4 to EOF exited $?"
+read_rest 4 "$TEST_DIR/fd4.part2" "the old descriptor after one of its frames changed"
 exec 4<&-
 want_now "$TEST_DIR/want-v3.ndjson"
 # Frames 1 and 2 are the same in both versions; frame 3 differs: the old descriptor stops there.
@@ -94,3 +119,27 @@ assert_same_bytes "$TEST_DIR/want-v3.ndjson" "$TEST_DIR/v3.ndjson" "a new open a
 read_index "$mnt" "$TEST_DIR/mounted.ndjson"
 assert_sessions_match "$mnt" "$TEST_DIR/mounted.ndjson" "$logdir" "every session after both changes"
 assert_index_canonical "$mnt" "$logdir" "after both changes"
+
+# 3. A large session's only file is renamed away under a descriptor that read 10 bytes of it: the
+# rest is neither in the log file at its old name nor (past what the kernel read ahead) in the
+# page cache, so the read ends in ESTALE, after a prefix of the old bytes; a new open reads it all.
+bigsess=$(session_file "$mnt" stale-1)
+on_mount cat -- "$bigsess" >"$TEST_DIR/big-v1.ndjson" || fail "cat $bigsess exited $?"
+cmp -s -- "$logdir/$big" "$TEST_DIR/big-v1.ndjson" || fail "the large session is not its file's bytes"
+bigino=$(on_mount stat -c %i -- "$bigsess") || fail "stat $bigsess exited $?"
+# A new node for the next descriptor, with no pages yet: make the session change once, by a
+# rename, so that its file is replaced (the pages read above belong to the old node).
+mkdir -p "$logdir/big/moved"
+mv -T -- "$logdir/$big" "$logdir/big/moved/stale.jsonl"
+assert_ne "$bigino" "$(on_mount stat -c %i -- "$bigsess")" "st_ino of the large session after its file moved"
+exec 5<"$bigsess"
+at_exit 'exec 5<&-'
+on_mount head -c 10 <&5 >"$TEST_DIR/fd5.part1" || fail "reading 10 bytes of fd 5 exited $?"
+mv -T -- "$logdir/big/moved/stale.jsonl" "$logdir/$big"
+read_rest 5 "$TEST_DIR/fd5.part2" "the old descriptor of the large session after its file moved away"
+exec 5<&-
+assert_eq 1 "$stale" "the old descriptor's read, past the page cache, of frames gone from its log file ended in ESTALE"
+cat -- "$TEST_DIR/fd5.part1" "$TEST_DIR/fd5.part2" >"$TEST_DIR/fd5.ndjson"
+assert_old_frames "$TEST_DIR/big-v1.ndjson" "$TEST_DIR/fd5.ndjson" /dev/null "the old descriptor of the large session"
+on_mount cat -- "$bigsess" >"$TEST_DIR/big-v3.ndjson" || fail "cat $bigsess exited $?"
+cmp -s -- "$logdir/$big" "$TEST_DIR/big-v3.ndjson" || fail "a new open of the large session is not its file's bytes"

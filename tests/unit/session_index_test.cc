@@ -1,7 +1,8 @@
 // Session views (SPEC §10) over a live index: each session's frames, byte
 // for byte, in the order their rows stand in index.ndjson; growing at the
 // end as frames arrive; a new version only when a session's own frames
-// change otherwise, the old one read on to its end in whole frames.
+// change otherwise, the old one read on as far as its frames are still in
+// the log files, and failing where they are not.
 #include "index/session_index.h"
 
 #include <fcntl.h>
@@ -181,10 +182,16 @@ TEST_F(SessionIndexTest, ManySmallAppendsAcrossFilesKeepEverySessionEqualToTheIn
   ExpectMatchesTheIndex();
 }
 
-TEST_F(SessionIndexTest, ARewriteOfASessionsFramesMakesANewVersionAndTheOldEndsAtWholeFrames) {
+// The old version of a rewritten session reads on where its frames are
+// still in the log files; a read that needs a frame that is gone fails
+// (DataLoss; ESTALE at the mount) instead of coming back short, which a
+// reader through the page cache would take for the end of the file, or see
+// as NUL bytes.
+TEST_F(SessionIndexTest, ARewriteOfASessionsFramesMakesANewVersionAndTheOldFailsWhereItsFramesAreGone) {
   Start();
   std::shared_ptr<const SessionVersion> old = sessions_->Find("s1.ndjson");
   const uint64_t old_size = old->Size();
+  const std::string old_bytes = Bytes(old);
   // s1's first file loses its second frame: the index is regenerated.
   log_.Write("p/s1.jsonl", Frame("s1", "a"));
   Update();
@@ -193,13 +200,36 @@ TEST_F(SessionIndexTest, ARewriteOfASessionsFramesMakesANewVersionAndTheOldEndsA
   EXPECT_GT(now->generation(), old->generation());
   EXPECT_TRUE(old->superseded());
   ExpectMatchesTheIndex();
-  // The old version still says its final size, and reads whole frames up to
-  // the one that is gone.
+  // The old version still says its final size. Its first frame is still
+  // there; its second is not, whether a read begins at it or inside it.
   EXPECT_EQ(old->Size(), old_size);
-  EXPECT_EQ(Bytes(old), Frame("s1", "a"));
-  std::string tail;
-  ASSERT_TRUE(old->Read(Frame("s1", "a").size() + 3, 10, &tail).ok());
-  EXPECT_EQ(tail, "");
+  const uint64_t a = Frame("s1", "a").size();
+  std::string got;
+  ASSERT_TRUE(old->Read(0, a, &got).ok());
+  EXPECT_EQ(got, Frame("s1", "a"));
+  got.clear();
+  EXPECT_TRUE(absl::IsDataLoss(old->Read(0, old_size, &got)));
+  got.clear();
+  EXPECT_TRUE(absl::IsDataLoss(old->Read(a + 3, 10, &got)));
+  // The frames after it, in the subagent file, are still there.
+  const uint64_t sub = a + Frame("s1", "b").size();
+  got.clear();
+  ASSERT_TRUE(old->Read(sub, old_size - sub, &got).ok());
+  EXPECT_EQ(got, old_bytes.substr(sub));
+}
+
+TEST_F(SessionIndexTest, AReadOfAFrameWhoseFileWasRenamedAwayFails) {
+  Start();
+  std::shared_ptr<const SessionVersion> v = sessions_->Find("s2.ndjson");
+  ASSERT_EQ(rename(log_.Path("p/s2.jsonl").c_str(), log_.Path("p/moved.jsonl").c_str()), 0);
+  std::string got;
+  EXPECT_TRUE(absl::IsDataLoss(v->Read(0, v->Size(), &got)));
+  got.clear();
+  EXPECT_TRUE(absl::IsDataLoss(v->Read(5, 1, &got)));
+  // Past the end is the end, not an error.
+  got.clear();
+  EXPECT_TRUE(v->Read(v->Size(), 10, &got).ok());
+  EXPECT_EQ(got, "");
 }
 
 TEST_F(SessionIndexTest, ARegenerationElsewhereLeavesAnUnchangedSessionsVersionAlone) {
