@@ -275,11 +275,12 @@ void DerivedFiles::ReplyInOrder(NodeId id, uint64_t size, std::function<void()> 
                 : std::min(size, (std::max(node.shown, from) / kPage + 1) * kPage);
         std::string head;
         // A failed read stores nothing: the reply then shows the size alone.
-        (void)node.version->Read(from, head_end - from, &head);
+        if (!node.version->Read(from, head_end - from, &head).ok()) head.clear();
+        const uint64_t stored = head.size();
         if (!head.empty()) notifier_->Store(id, from, std::move(head));
-        if (from + head.size() < size) {
+        if (from + stored < size) {
           std::string last;
-          (void)node.version->Read(size - 1, 1, &last);
+          if (!node.version->Read(size - 1, 1, &last).ok()) last.clear();
           if (!last.empty()) notifier_->Store(id, size - 1, std::move(last));
         }
         node.told = size;
