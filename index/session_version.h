@@ -11,9 +11,9 @@
 // the version holds, which a reader through the page cache could not tell
 // from the end of the file (or would see as NUL bytes, if the kernel's idea
 // of the size moved meanwhile). So any read is the version's bytes, or an
-// error. The last frame checked whole is
-// remembered with its file's identity (inode, size, mtime), so reading one
-// large frame in kernel-sized pieces reads it whole once, not once a piece.
+// error. The last frame checked whole is remembered with its file's identity
+// (inode, size, mtime), so reading one large frame in kernel-sized pieces
+// reads it whole once, not once a piece.
 //
 // The session index (session_index.h) is the one writer: it appends frames
 // while the version is current and supersedes it when the session's frames
